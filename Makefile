@@ -1,0 +1,70 @@
+# protmem - top-level build. `make check` and `make demo` are the two
+# commands a user needs; everything else is a step they depend on.
+
+SHELL := /bin/bash
+BUILD := build
+# Userspace: C11, warnings are errors; guest binaries are static.
+CC := gcc
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+UAPI := -Ikernel/tree/include/uapi
+GUEST_LDFLAGS := -static
+
+# Debian packages the build, the guest and the tests need.
+DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
+	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip
+
+GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
+TAP_H := tests/lib/tap.h
+
+.PHONY: all check demo shell deps kernel-fast kernel-debug guest-fast guest-debug \
+	userspace host-tests clean
+
+all: guest-fast guest-debug
+
+## check: build the debug guest, run host tests, KUnit and guest TAP tests.
+##        T=PATTERN runs only the tests whose name contains PATTERN.
+check: deps guest-debug host-tests
+	tests/run $(T)
+
+## demo: boot the fast guest and run the demo.
+demo: deps guest-fast
+	vm/run -- protmem-demo
+
+## shell: an interactive guest (fast kernel; DEBUG=1 for the debug one).
+shell: deps guest-$(if $(DEBUG),debug,fast)
+	PROTMEM_VM_INTERACTIVE=1 vm/run $(if $(DEBUG),--debug)
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+kernel-fast kernel-debug: kernel-%: deps
+	kernel/build $*
+
+guest-fast guest-debug: guest-%: kernel-% userspace
+	vm/mkinitramfs $*
+
+userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo
+
+host-tests: $(HOST_TESTS)
+
+$(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+
+$(BUILD)/host-tests/%: tests/host/%.c $(TAP_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/lib -o $@ $<
+
+$(BUILD)/bin/protmem-demo: tools/demo/protmem-demo
+	@mkdir -p $(@D)
+	install -m 755 $< $@
+
+clean:
+	rm -rf $(BUILD)
