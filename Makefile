@@ -6,7 +6,8 @@ BUILD := build
 # Userspace: C11, warnings are errors; guest binaries are static.
 CC := gcc
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
-UAPI := -Ikernel/tree/include/uapi
+# The patched kernel's uAPI headers (linux/tee.h with our ioctls)
+UAPI := -I$(BUILD)/headers/include
 GUEST_LDFLAGS := -static
 
 # Debian packages the build, the guest and the tests need.
@@ -17,7 +18,7 @@ GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/gues
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
 TAP_H := tests/lib/tap.h
 
-.PHONY: all check demo shell deps kernel-fast kernel-debug guest-fast guest-debug \
+.PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
 	userspace host-tests clean
 
 all: guest-fast guest-debug
@@ -52,6 +53,11 @@ guest-fast guest-debug: guest-%: kernel-% userspace
 
 userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo
 
+headers: deps
+	kernel/build headers
+
+$(GUEST_TESTS): | headers
+
 host-tests: $(HOST_TESTS)
 
 $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
@@ -61,6 +67,14 @@ $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
 $(BUILD)/host-tests/%: tests/host/%.c $(TAP_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/lib -o $@ $<
+
+# The allocator is kernel code: built on the host against the kernel's
+# tools/include and a small shim (tests/host/kcompat).
+PMX := kernel/tree/drivers/tee/protmem
+$(BUILD)/host-tests/pmx: tests/host/pmx.c $(PMX)/pmx.c $(PMX)/pmx.h $(TAP_H) | headers
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/host/kcompat \
+		-I$(BUILD)/linux/tools/include -Itests/lib -o $@ $< tests/host/kcompat/rbtree.c
 
 $(BUILD)/bin/protmem-demo: tools/demo/protmem-demo
 	@mkdir -p $(@D)

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pmx.h - protected-carveout extent allocator (public interface).
+ *
+ * See pmx.c for the contract: what each call costs, the clean/dirty policy
+ * and the concurrency model (the caller serializes every call on a pool).
+ */
+#ifndef PROTMEM_PMX_H
+#define PROTMEM_PMX_H
+
+#include <linux/rbtree.h>
+#include <linux/types.h>
+
+struct pmx_extent;
+
+/**
+ * struct pmx_pool - one carveout managed as free extents
+ * @base:          first byte of the managed range
+ * @size:          bytes in the managed range
+ * @granule:       allocation unit (a power of two; PAGE_SIZE in practice)
+ * @free:          bytes in free extents (@clean + @dirty)
+ * @clean:         free bytes known to be zero
+ * @dirty:         free bytes freed but not yet scrubbed
+ * @allocated:     bytes handed out by pmx_alloc() and not yet freed
+ * @scrubbing:     bytes taken by pmx_take_dirty() and not yet put back
+ * @nr_extents:    free extents (nodes in @by_addr)
+ * @nr_out:        ranges handed out (allocated or scrubbing); each owns one
+ *                 spare node so that giving it back never needs memory
+ * @nr_spare:      nodes on @spare
+ * @by_addr:       every free extent, by start address
+ * @clean_by_size: clean extents, largest first (ties: highest address first)
+ * @dirty_by_size: dirty extents, largest first (ties: highest address first)
+ * @spare:         preallocated nodes, singly linked
+ *
+ * All fields are read-only for the caller; read them under the caller's lock.
+ * @size == @free + @allocated + @scrubbing at all times.
+ */
+struct pmx_pool {
+	u64 base;
+	u64 size;
+	u64 granule;
+	u64 free;
+	u64 clean;
+	u64 dirty;
+	u64 allocated;
+	u64 scrubbing;
+	unsigned long nr_extents;
+	unsigned long nr_out;
+	unsigned long nr_spare;
+	struct rb_root by_addr;
+	struct rb_root_cached clean_by_size;
+	struct rb_root_cached dirty_by_size;
+	struct pmx_extent *spare;
+};
+
+/**
+ * pmx_init() - set up a pool covering [@base, @base + @size)
+ * @p:       pool to initialize (its previous content is ignored)
+ * @base:    first byte, a multiple of @granule
+ * @size:    bytes, a non-zero multiple of @granule
+ * @granule: allocation unit, a power of two
+ * @dirty:   true if the content of the range is unknown: the whole range
+ *           starts DIRTY and is scrubbed before anyone gets it; false if it
+ *           is known to be zero (starts CLEAN)
+ *
+ * Context: process context, may sleep (GFP_KERNEL).
+ * Return: 0; -EINVAL on bad arguments (including @base + @size overflowing
+ * u64); -ENOMEM if the first node cannot be allocated.
+ */
+int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty);
+
+/**
+ * pmx_destroy() - free every node of a pool
+ * @p: pool set up by pmx_init()
+ *
+ * Outstanding allocations are forgotten; the pool is left zeroed, so a
+ * second pmx_destroy() is harmless.
+ */
+void pmx_destroy(struct pmx_pool *p);
+
+/**
+ * pmx_alloc() - allocate a range that reads as zero
+ * @p:     pool
+ * @size:  bytes wanted; rounded up to the granule
+ * @align: alignment of the physical address: a power of two, or 0 for the
+ *         granule; values below the granule mean the granule
+ * @addr:  out: first byte of the range, set only on success
+ * @scrub: called, before pmx_alloc() returns, for every DIRTY piece of the
+ *         range handed out: (@ctx, start, len); never for clean memory.
+ *         It runs under the caller's lock and must not call into this pool.
+ *         NULL means the caller accepts dirty memory.
+ * @ctx:   passed to @scrub
+ *
+ * Picks, in order: the best-fitting CLEAN extent; the best-fitting DIRTY
+ * extent (scrubbed as a whole); the lowest-address run of adjacent free
+ * extents of mixed states that holds the range (only its dirty pieces are
+ * scrubbed). Remainders stay free with their state.
+ *
+ * Context: process context, may sleep (GFP_KERNEL).
+ * Return: 0; -EINVAL if @size is 0, overflows when rounded, or @align is not
+ * a power of two; -ENOMEM if nothing fits (at once when @size exceeds the
+ * free bytes) or a node cannot be allocated. On error the pool is unchanged
+ * and @scrub was not called.
+ */
+int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
+	      void (*scrub)(void *ctx, u64 addr, u64 len), void *ctx);
+
+/**
+ * pmx_free() - give back an allocated range; it becomes DIRTY
+ * @p:    pool
+ * @addr: first byte, as returned by pmx_alloc()
+ * @size: bytes, as passed to pmx_alloc() (rounded up the same way)
+ *
+ * The range merges with DIRTY neighbours only; it is scrubbed later by
+ * pmx_take_dirty()/pmx_put_clean() or by the pmx_alloc() that reuses it.
+ *
+ * The pool does not record allocations: a range that overlaps free space
+ * (double free), leaves the pool, is unaligned, or is larger than the
+ * allocated bytes is refused. A range that lies wholly in allocated or
+ * scrubbing memory but is not one allocation (half of two neighbours, say)
+ * cannot be detected.
+ *
+ * Context: process context, may sleep (GFP_KERNEL, only after misuse).
+ * Return: 0; -EINVAL as above, with the pool unchanged; -ENOMEM only if the
+ * caller frees more ranges than it allocated and a node cannot be allocated,
+ * with the pool unchanged. Freeing exactly what pmx_alloc() returned never
+ * fails.
+ */
+int pmx_free(struct pmx_pool *p, u64 addr, u64 size);
+
+/**
+ * pmx_take_dirty() - take dirty memory out of the pool for scrubbing
+ * @p:       pool
+ * @max_len: most bytes to take; rounded down to the granule
+ * @addr:    out: first byte taken
+ * @len:     out: bytes taken (<= @max_len)
+ *
+ * Takes from the start of the largest DIRTY extent. The range is neither
+ * free nor allocated until pmx_put_clean() gives it back.
+ *
+ * Context: process context, may sleep (GFP_KERNEL).
+ * Return: 0; -ENOENT if nothing is dirty; -EINVAL if @max_len is below the
+ * granule; -ENOMEM if the node reserved for pmx_put_clean() cannot be
+ * allocated (pool unchanged).
+ */
+int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len);
+
+/**
+ * pmx_put_clean() - give back a scrubbed range; it becomes CLEAN
+ * @p:    pool
+ * @addr: as returned by pmx_take_dirty()
+ * @len:  as returned by pmx_take_dirty()
+ *
+ * The range merges with CLEAN neighbours only.
+ *
+ * Return: 0; -EINVAL (pool unchanged) if the range overlaps free space,
+ * leaves the pool, is unaligned or exceeds the scrubbing bytes. Giving back
+ * exactly what pmx_take_dirty() returned never fails.
+ */
+int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len);
+
+/**
+ * pmx_largest_free() - size of the largest free extent, of either state
+ * @p: pool
+ *
+ * An allocation of at most this size (with granule alignment) succeeds
+ * unless a node cannot be allocated. O(1).
+ *
+ * Return: bytes, 0 if nothing is free.
+ */
+u64 pmx_largest_free(const struct pmx_pool *p);
+
+/**
+ * pmx_walk_extents() - walk the free extents in address order
+ * @p:   pool
+ * @fn:  called as (@ctx, start, len, dirty); a non-zero return stops the walk
+ * @ctx: passed to @fn
+ *
+ * @fn must not change the pool. O(n) in extents.
+ *
+ * Return: 0, or the first non-zero value returned by @fn.
+ */
+int pmx_walk_extents(const struct pmx_pool *p,
+		     int (*fn)(void *ctx, u64 start, u64 len, bool dirty),
+		     void *ctx);
+
+/**
+ * pmx_check() - verify every invariant of a pool (for tests and debugging)
+ * @p: pool
+ *
+ * Checks that extents are in range, aligned, disjoint, in address order,
+ * never adjacent with the same state, that the size trees hold exactly the
+ * extents of their state in order, and that every counter matches. O(n).
+ *
+ * Return: 0 if consistent, -EUCLEAN otherwise.
+ */
+int pmx_check(const struct pmx_pool *p);
+
+#endif /* PROTMEM_PMX_H */
