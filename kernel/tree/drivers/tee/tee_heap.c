@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Protected DMA heaps and their DMA-buf exporter, in the TEE core.
+ *
+ * A TEE driver registers one pool per use case with
+ * tee_device_register_dma_heap(); the heap "protected,<use-case>" then
+ * allocates from it, and so does TEE_IOC_PROTMEM_ALLOC on the driver's
+ * device. Buffers are physically contiguous, never mapped by the CPU
+ * (mmap, vmap and begin_cpu_access fail with -EPERM) and attachable only by
+ * devices the pool allows. TEE_IOC_SHM_REGISTER_FD turns such a buffer
+ * into TEE shared memory for a trusted application.
+ *
+ * Lifetimes: Linux 6.1 cannot remove a DMA heap, so the three heaps are
+ * created on first registration and stay; a heap with no pool registered
+ * fails allocations with -ENODEV. A pool is reference-counted: the
+ * registration holds one reference and each buffer another, so a buffer
+ * stays valid after its TEE driver unregistered. Each buffer also pins the
+ * module implementing the pool, so such a driver cannot be unloaded while
+ * its buffers exist (rmmod fails with -EBUSY).
+ */
+#include <linux/debugfs.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/tee_drv.h>
+#include <linux/tee_protmem.h>
+#include <linux/uaccess.h>
+
+#include "tee_private.h"
+#include "tee_heap.h"
+
+/**
+ * struct tee_dma_heap - one protected heap (one use case)
+ * @heap:	the DMA heap, NULL until the first registration
+ * @use_case:	enum tee_dma_heap_id
+ * @lock:	protects @pool and @teedev
+ * @pool:	pool backing the heap, NULL while no driver provides one
+ * @teedev:	TEE device that registered @pool
+ * @ids:	buffer identifiers (internally locked)
+ * @allocs:	successful allocations since boot
+ * @failures:	failed allocations since boot
+ * @live:	buffers alive now
+ * @sysfs:	the pool's directory under its TEE device, while registered
+ */
+struct tee_dma_heap {
+	struct dma_heap *heap;
+	u32 use_case;
+	struct mutex lock;	/* protects pool and teedev */
+	struct tee_protmem_pool *pool;
+	struct tee_device *teedev;
+	struct ida ids;
+	atomic64_t allocs;
+	atomic64_t failures;
+	atomic64_t live;
+	struct tee_heap_sysfs *sysfs;
+};
+
+/**
+ * struct tee_heap_sysfs - /sys/class/tee/teeN/protmem/<use-case>/
+ * @kobj:	the directory
+ * @heap:	the heap it describes
+ */
+struct tee_heap_sysfs {
+	struct kobject kobj;
+	struct tee_dma_heap *heap;
+};
+
+/**
+ * struct tee_heap_buffer - one protected buffer
+ * @heap:	heap (use case) the buffer belongs to
+ * @pool:	pool the range came from (a reference is held)
+ * @teedev:	TEE device of @pool (a reference is held)
+ * @paddr:	physical start of the range
+ * @size:	size in bytes, a page multiple
+ * @id:		identifier within @heap
+ */
+struct tee_heap_buffer {
+	struct tee_dma_heap *heap;
+	struct tee_protmem_pool *pool;
+	struct tee_device *teedev;
+	phys_addr_t paddr;
+	size_t size;
+	int id;
+};
+
+/**
+ * struct tee_heap_attachment - one device's view of a buffer
+ * @table:	single-entry table holding the device's DMA address
+ * @resource:	true when mapped with dma_map_resource() (no struct page)
+ */
+struct tee_heap_attachment {
+	struct sg_table table;
+	bool resource;
+};
+
+/**
+ * struct tee_heap_shm - shared memory registered from a protected DMA-buf
+ * @shm:	the shared memory; first, so tee_shm_release() frees us
+ * @dmabuf:	the buffer (a reference is held)
+ */
+struct tee_heap_shm {
+	struct tee_shm shm;
+	struct dma_buf *dmabuf;
+};
+
+static const char * const tee_heap_names[TEE_DMA_HEAP_COUNT + 1] = {
+	[TEE_DMA_HEAP_SECURE_VIDEO_PLAY] = "protected,secure-video",
+	[TEE_DMA_HEAP_TRUSTED_UI] = "protected,trusted-ui",
+	[TEE_DMA_HEAP_SECURE_VIDEO_RECORD] = "protected,secure-video-record",
+};
+
+/* The use-case part of each heap name: sysfs and debugfs entries */
+static const char * const tee_heap_use_cases[TEE_DMA_HEAP_COUNT + 1] = {
+	[TEE_DMA_HEAP_SECURE_VIDEO_PLAY] = "secure-video",
+	[TEE_DMA_HEAP_TRUSTED_UI] = "trusted-ui",
+	[TEE_DMA_HEAP_SECURE_VIDEO_RECORD] = "secure-video-record",
+};
+
+static struct tee_dma_heap tee_dma_heaps[TEE_DMA_HEAP_COUNT + 1];
+/* Serializes heap creation and pool registration; protects tee_protmem_dir */
+static DEFINE_MUTEX(tee_dma_heaps_lock);
+/* /sys/kernel/debug/tee_protmem */
+static struct dentry *tee_protmem_dir;
+
+static void tee_protmem_pool_release(struct kref *kref)
+{
+	struct tee_protmem_pool *pool =
+		container_of(kref, struct tee_protmem_pool, kref);
+
+	pool->ops->destroy_pool(pool);
+}
+
+static void tee_protmem_pool_put(struct tee_protmem_pool *pool)
+{
+	struct module *owner = pool->owner;
+
+	kref_put(&pool->kref, tee_protmem_pool_release);
+	module_put(owner);
+}
+
+/* The range is one block of memory with struct pages from start to end */
+static bool tee_heap_has_pages(struct tee_heap_buffer *buf)
+{
+	return pfn_valid(PHYS_PFN(buf->paddr)) &&
+	       pfn_valid(PHYS_PFN(buf->paddr + buf->size - 1));
+}
+
+static int tee_heap_attach(struct dma_buf *dmabuf,
+			   struct dma_buf_attachment *attachment)
+{
+	struct tee_heap_buffer *buf = dmabuf->priv;
+	struct tee_heap_attachment *a;
+	int ret;
+
+	ret = buf->pool->ops->attach(buf->pool, attachment->dev);
+	if (ret) {
+		dev_dbg(attachment->dev, "not allowed to access %s buffers\n",
+			tee_heap_names[buf->heap->use_case]);
+		return ret;
+	}
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	ret = sg_alloc_table(&a->table, 1, GFP_KERNEL);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	attachment->priv = a;
+	return 0;
+}
+
+static void tee_heap_detach(struct dma_buf *dmabuf,
+			    struct dma_buf_attachment *attachment)
+{
+	struct tee_heap_attachment *a = attachment->priv;
+
+	sg_free_table(&a->table);
+	kfree(a);
+}
+
+static struct sg_table *tee_heap_map_dma_buf(struct dma_buf_attachment *attachment,
+					     enum dma_data_direction dir)
+{
+	struct tee_heap_buffer *buf = attachment->dmabuf->priv;
+	struct tee_heap_attachment *a = attachment->priv;
+	struct scatterlist *sg = a->table.sgl;
+	dma_addr_t addr;
+	int ret;
+
+	/* The CPU never touches the memory: no cache maintenance */
+	if (tee_heap_has_pages(buf)) {
+		a->resource = false;
+		sg_set_page(sg, pfn_to_page(PHYS_PFN(buf->paddr)), buf->size, 0);
+		ret = dma_map_sgtable(attachment->dev, &a->table, dir,
+				      DMA_ATTR_SKIP_CPU_SYNC);
+		if (ret)
+			return ERR_PTR(ret);
+		return &a->table;
+	}
+
+	/* A carveout outside the memory map: map the physical range */
+	addr = dma_map_resource(attachment->dev, buf->paddr, buf->size, dir,
+				DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(attachment->dev, addr))
+		return ERR_PTR(-ENOMEM);
+	a->resource = true;
+	sg_dma_address(sg) = addr;
+	sg_dma_len(sg) = buf->size;
+	a->table.nents = 1;
+	return &a->table;
+}
+
+static void tee_heap_unmap_dma_buf(struct dma_buf_attachment *attachment,
+				   struct sg_table *table,
+				   enum dma_data_direction dir)
+{
+	struct tee_heap_attachment *a = attachment->priv;
+
+	if (a->resource)
+		dma_unmap_resource(attachment->dev, sg_dma_address(table->sgl),
+				   sg_dma_len(table->sgl), dir,
+				   DMA_ATTR_SKIP_CPU_SYNC);
+	else
+		dma_unmap_sgtable(attachment->dev, table, dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+static int tee_heap_begin_cpu_access(struct dma_buf *dmabuf,
+				     enum dma_data_direction dir)
+{
+	pr_debug("tee: protected buffers have no CPU access\n");
+	return -EPERM;
+}
+
+static int tee_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	pr_debug("tee: protected buffers cannot be mapped\n");
+	return -EPERM;
+}
+
+static int tee_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	pr_debug("tee: protected buffers cannot be mapped\n");
+	return -EPERM;
+}
+
+static void tee_heap_dma_buf_release(struct dma_buf *dmabuf)
+{
+	struct tee_heap_buffer *buf = dmabuf->priv;
+	struct tee_dma_heap *h = buf->heap;
+
+	buf->pool->ops->free(buf->pool, buf->paddr, buf->size);
+	atomic64_dec(&h->live);
+	ida_free(&h->ids, buf->id);
+	tee_device_put(buf->teedev);
+	tee_protmem_pool_put(buf->pool);
+	kfree(buf);
+}
+
+static const struct dma_buf_ops tee_heap_buf_ops = {
+	.attach = tee_heap_attach,
+	.detach = tee_heap_detach,
+	.map_dma_buf = tee_heap_map_dma_buf,
+	.unmap_dma_buf = tee_heap_unmap_dma_buf,
+	.begin_cpu_access = tee_heap_begin_cpu_access,
+	.mmap = tee_heap_mmap,
+	.vmap = tee_heap_vmap,
+	.release = tee_heap_dma_buf_release,
+};
+
+/*
+ * Take references on the heap's pool and device, if it has a pool and
+ * (when @teedev is given) it belongs to @teedev.
+ */
+static struct tee_protmem_pool *tee_heap_get_pool(struct tee_dma_heap *h,
+						  struct tee_device *teedev,
+						  struct tee_device **owner)
+{
+	struct tee_protmem_pool *pool = ERR_PTR(-ENODEV);
+
+	mutex_lock(&h->lock);
+	if (!h->pool)
+		goto out;
+	if (teedev && h->teedev != teedev) {
+		pool = ERR_PTR(-EINVAL);
+		goto out;
+	}
+	if (!try_module_get(h->pool->owner))
+		goto out;
+	if (!tee_device_get(h->teedev)) {
+		module_put(h->pool->owner);
+		goto out;
+	}
+	kref_get(&h->pool->kref);
+	pool = h->pool;
+	*owner = h->teedev;
+out:
+	mutex_unlock(&h->lock);
+	return pool;
+}
+
+static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
+					  struct tee_device *teedev,
+					  size_t size, u32 fd_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct tee_protmem_pool *pool;
+	struct tee_heap_buffer *buf;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	if (!size || size > UINT_MAX || !PAGE_ALIGNED(size))
+		return ERR_PTR(-EINVAL);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf->heap = h;
+	buf->size = size;
+
+	pool = tee_heap_get_pool(h, teedev, &buf->teedev);
+	if (IS_ERR(pool)) {
+		ret = PTR_ERR(pool);
+		goto err_free;
+	}
+	buf->pool = pool;
+
+	ret = ida_alloc(&h->ids, GFP_KERNEL);
+	if (ret < 0)
+		goto err_put;
+	buf->id = ret;
+
+	ret = pool->ops->alloc(pool, size, &buf->paddr);
+	if (ret)
+		goto err_id;
+
+	exp_info.exp_name = tee_heap_names[h->use_case];
+	exp_info.ops = &tee_heap_buf_ops;
+	exp_info.size = size;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buf;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto err_pool_free;
+	}
+	atomic64_inc(&h->allocs);
+	atomic64_inc(&h->live);
+	return dmabuf;
+
+err_pool_free:
+	pool->ops->free(pool, buf->paddr, size);
+err_id:
+	ida_free(&h->ids, buf->id);
+err_put:
+	tee_device_put(buf->teedev);
+	tee_protmem_pool_put(pool);
+err_free:
+	kfree(buf);
+	atomic64_inc(&h->failures);
+	return ERR_PTR(ret);
+}
+
+/* dma_heap_ops.allocate: the DMA-heap core validated flags and length */
+static struct dma_buf *tee_heap_allocate(struct dma_heap *heap,
+					 unsigned long len, unsigned long fd_flags,
+					 unsigned long heap_flags)
+{
+	return tee_heap_alloc_buf(dma_heap_get_drvdata(heap), NULL, len,
+				  fd_flags);
+}
+
+static const struct dma_heap_ops tee_dma_heap_ops = {
+	.allocate = tee_heap_allocate,
+};
+
+enum tee_heap_field {
+	TEE_HEAP_SIZE, TEE_HEAP_USED, TEE_HEAP_FREE, TEE_HEAP_DIRTY,
+	TEE_HEAP_LARGEST, TEE_HEAP_LIVE, TEE_HEAP_ALLOCS, TEE_HEAP_FAILURES,
+	TEE_HEAP_SCRUB_BG, TEE_HEAP_SCRUB_SYNC, TEE_HEAP_ALLOWED,
+};
+
+/**
+ * struct tee_heap_attr - one file of a pool's sysfs directory
+ * @attr:	the file
+ * @field:	what it shows
+ */
+struct tee_heap_attr {
+	struct attribute attr;
+	enum tee_heap_field field;
+};
+
+#define TEE_HEAP_ATTR(_name, _field) \
+	static struct tee_heap_attr tee_heap_attr_##_name = { \
+		.attr = { .name = #_name, .mode = 0444 }, .field = _field }
+
+TEE_HEAP_ATTR(size, TEE_HEAP_SIZE);
+TEE_HEAP_ATTR(used, TEE_HEAP_USED);
+TEE_HEAP_ATTR(free, TEE_HEAP_FREE);
+TEE_HEAP_ATTR(dirty, TEE_HEAP_DIRTY);
+TEE_HEAP_ATTR(largest_free, TEE_HEAP_LARGEST);
+TEE_HEAP_ATTR(live_buffers, TEE_HEAP_LIVE);
+TEE_HEAP_ATTR(allocations, TEE_HEAP_ALLOCS);
+TEE_HEAP_ATTR(failures, TEE_HEAP_FAILURES);
+TEE_HEAP_ATTR(scrubbed_background, TEE_HEAP_SCRUB_BG);
+TEE_HEAP_ATTR(scrubbed_sync, TEE_HEAP_SCRUB_SYNC);
+TEE_HEAP_ATTR(allowed_devices, TEE_HEAP_ALLOWED);
+
+static struct attribute *tee_heap_attrs[] = {
+	&tee_heap_attr_size.attr, &tee_heap_attr_used.attr,
+	&tee_heap_attr_free.attr, &tee_heap_attr_dirty.attr,
+	&tee_heap_attr_largest_free.attr, &tee_heap_attr_live_buffers.attr,
+	&tee_heap_attr_allocations.attr, &tee_heap_attr_failures.attr,
+	&tee_heap_attr_scrubbed_background.attr,
+	&tee_heap_attr_scrubbed_sync.attr, &tee_heap_attr_allowed_devices.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(tee_heap);
+
+static ssize_t tee_heap_attr_show(struct kobject *kobj, struct attribute *attr,
+				  char *buf)
+{
+	struct tee_heap_sysfs *hs = container_of(kobj, struct tee_heap_sysfs, kobj);
+	struct tee_heap_attr *ha = container_of(attr, struct tee_heap_attr, attr);
+	struct tee_protmem_pool_stats st = { };
+	struct tee_dma_heap *h = hs->heap;
+	struct tee_protmem_pool *pool;
+	ssize_t ret = 0;
+	u64 v;
+
+	mutex_lock(&h->lock);
+	pool = h->pool;
+	if (!pool) {
+		ret = -ENODEV;
+	} else if (ha->field == TEE_HEAP_ALLOWED) {
+		if (pool->ops->show_allowed)
+			ret = pool->ops->show_allowed(pool, buf);
+	} else if (pool->ops->stats) {
+		pool->ops->stats(pool, &st);
+	}
+	mutex_unlock(&h->lock);
+	if (ret || ha->field == TEE_HEAP_ALLOWED)
+		return ret;
+
+	switch (ha->field) {
+	case TEE_HEAP_SIZE:
+		v = st.size;
+		break;
+	case TEE_HEAP_USED:
+		v = st.used;
+		break;
+	case TEE_HEAP_FREE:
+		v = st.free;
+		break;
+	case TEE_HEAP_DIRTY:
+		v = st.dirty;
+		break;
+	case TEE_HEAP_LARGEST:
+		v = st.largest;
+		break;
+	case TEE_HEAP_LIVE:
+		v = atomic64_read(&h->live);
+		break;
+	case TEE_HEAP_ALLOCS:
+		v = atomic64_read(&h->allocs);
+		break;
+	case TEE_HEAP_FAILURES:
+		v = atomic64_read(&h->failures);
+		break;
+	case TEE_HEAP_SCRUB_BG:
+		v = st.scrub_bg;
+		break;
+	default:
+		v = st.scrub_sync;
+		break;
+	}
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static const struct sysfs_ops tee_heap_sysfs_ops = {
+	.show = tee_heap_attr_show,
+};
+
+static void tee_heap_sysfs_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct tee_heap_sysfs, kobj));
+}
+
+static struct kobj_type tee_heap_ktype = {
+	.sysfs_ops = &tee_heap_sysfs_ops,
+	.release = tee_heap_sysfs_release,
+	.default_groups = tee_heap_groups,
+};
+
+/* The protmem/ directory of a TEE device, shared by its pools */
+static struct kobject *tee_heap_sysfs_parent(struct tee_device *teedev)
+{
+	struct tee_heap_sysfs *hs;
+	u32 i;
+
+	for (i = 1; i <= TEE_DMA_HEAP_COUNT; i++) {
+		hs = tee_dma_heaps[i].sysfs;
+		if (hs && tee_dma_heaps[i].teedev == teedev)
+			return kobject_get(hs->kobj.parent);
+	}
+	return kobject_create_and_add("protmem", &teedev->dev.kobj);
+}
+
+/* Called with tee_dma_heaps_lock held */
+static int tee_heap_sysfs_add(struct tee_dma_heap *h, struct tee_device *teedev)
+{
+	struct tee_heap_sysfs *hs;
+	struct kobject *parent;
+	int ret;
+
+	parent = tee_heap_sysfs_parent(teedev);
+	if (!parent)
+		return -ENOMEM;
+	hs = kzalloc(sizeof(*hs), GFP_KERNEL);
+	if (!hs) {
+		kobject_put(parent);
+		return -ENOMEM;
+	}
+	hs->heap = h;
+	ret = kobject_init_and_add(&hs->kobj, &tee_heap_ktype, parent, "%s",
+				   tee_heap_use_cases[h->use_case]);
+	kobject_put(parent);	/* the child holds its parent */
+	if (ret) {
+		kobject_put(&hs->kobj);
+		return ret;
+	}
+	h->sysfs = hs;
+	return 0;
+}
+
+/* Called with tee_dma_heaps_lock held */
+static void tee_heap_sysfs_remove(struct tee_dma_heap *h)
+{
+	struct kobject *parent;
+	bool last = true;
+	u32 i;
+
+	if (!h->sysfs)
+		return;
+	parent = h->sysfs->kobj.parent;
+	for (i = 1; i <= TEE_DMA_HEAP_COUNT; i++)
+		if (&tee_dma_heaps[i] != h && tee_dma_heaps[i].sysfs &&
+		    tee_dma_heaps[i].sysfs->kobj.parent == parent)
+			last = false;
+	if (last)
+		kobject_get(parent);
+	kobject_del(&h->sysfs->kobj);
+	kobject_put(&h->sysfs->kobj);
+	h->sysfs = NULL;
+	if (last) {
+		kobject_del(parent);
+		kobject_put(parent);
+	}
+}
+
+static int tee_heap_map_show(struct seq_file *m, void *unused)
+{
+	struct tee_dma_heap *h = m->private;
+
+	mutex_lock(&h->lock);
+	if (h->pool && h->pool->ops->show_map)
+		h->pool->ops->show_map(h->pool, m);
+	else if (!h->pool)
+		seq_puts(m, "no pool registered\n");
+	mutex_unlock(&h->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tee_heap_map);
+
+/**
+ * tee_device_register_dma_heap() - provide a pool for a protected heap
+ * @teedev:	TEE device the pool belongs to
+ * @pool:	the pool; @pool->use_case selects the heap. The core takes
+ *		over the caller's reference: @pool->ops->destroy_pool is
+ *		called once the pool is unregistered and its last buffer is
+ *		gone.
+ *
+ * Creates the heap "protected,<use-case>" on first use. Context: process,
+ * may sleep.
+ *
+ * Return: 0; -EINVAL for an unknown use case; -EBUSY if another pool
+ * already serves the use case; an error from dma_heap_add().
+ */
+int tee_device_register_dma_heap(struct tee_device *teedev,
+				 struct tee_protmem_pool *pool)
+{
+	struct dma_heap_export_info exp_info = { .ops = &tee_dma_heap_ops };
+	struct tee_dma_heap *h;
+	struct dma_heap *heap;
+	int ret = 0;
+
+	if (!pool || pool->use_case < 1 || pool->use_case > TEE_DMA_HEAP_COUNT)
+		return -EINVAL;
+	h = &tee_dma_heaps[pool->use_case];
+
+	mutex_lock(&tee_dma_heaps_lock);
+	if (!h->heap) {
+		h->use_case = pool->use_case;
+		mutex_init(&h->lock);
+		ida_init(&h->ids);
+		exp_info.name = tee_heap_names[pool->use_case];
+		exp_info.priv = h;
+		heap = dma_heap_add(&exp_info);
+		if (IS_ERR(heap)) {
+			ret = PTR_ERR(heap);
+			goto out;
+		}
+		h->heap = heap;
+		if (!tee_protmem_dir)
+			tee_protmem_dir = debugfs_create_dir("tee_protmem", NULL);
+		debugfs_create_file(tee_heap_use_cases[h->use_case], 0400,
+				    tee_protmem_dir, h, &tee_heap_map_fops);
+	}
+
+	mutex_lock(&h->lock);
+	if (h->pool) {
+		ret = -EBUSY;
+	} else {
+		kref_init(&pool->kref);
+		h->pool = pool;
+		h->teedev = teedev;
+	}
+	mutex_unlock(&h->lock);
+	if (!ret && tee_heap_sysfs_add(h, teedev))
+		dev_warn(&teedev->dev, "no sysfs statistics for %s\n",
+			 tee_heap_names[h->use_case]);
+out:
+	mutex_unlock(&tee_dma_heaps_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(tee_device_register_dma_heap);
+
+/**
+ * tee_device_unregister_dma_heaps() - withdraw every pool of a TEE device
+ * @teedev:	TEE device whose pools go
+ *
+ * New allocations from the affected heaps fail with -ENODEV. Live buffers
+ * stay valid; each pool is destroyed with its last buffer. Context:
+ * process, may sleep.
+ */
+void tee_device_unregister_dma_heaps(struct tee_device *teedev)
+{
+	struct tee_protmem_pool *pool;
+	struct tee_dma_heap *h;
+	u32 i;
+
+	mutex_lock(&tee_dma_heaps_lock);
+	for (i = 1; i <= TEE_DMA_HEAP_COUNT; i++) {
+		h = &tee_dma_heaps[i];
+		if (!h->heap)
+			continue;
+		if (h->teedev == teedev)
+			tee_heap_sysfs_remove(h);
+		mutex_lock(&h->lock);
+		pool = h->teedev == teedev ? h->pool : NULL;
+		if (pool) {
+			h->pool = NULL;
+			h->teedev = NULL;
+		}
+		mutex_unlock(&h->lock);
+		if (pool)
+			kref_put(&pool->kref, tee_protmem_pool_release);
+	}
+	mutex_unlock(&tee_dma_heaps_lock);
+}
+EXPORT_SYMBOL_GPL(tee_device_unregister_dma_heaps);
+
+/**
+ * tee_ioctl_protmem_alloc() - TEE_IOC_PROTMEM_ALLOC
+ * @ctx:	the caller's TEE context
+ * @udata:	struct tee_ioctl_protmem_alloc_data from user space
+ *
+ * Return: a DMA-buf file descriptor, or -EINVAL (flags, use case not served
+ * by this TEE device, size 0 or too large to round up), -ENODEV, -ENOMEM,
+ * -EFAULT.
+ */
+int tee_ioctl_protmem_alloc(struct tee_context *ctx,
+			    struct tee_ioctl_protmem_alloc_data __user *udata)
+{
+	struct tee_ioctl_protmem_alloc_data data;
+	struct tee_heap_buffer *buf;
+	struct tee_dma_heap *h;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	if (copy_from_user(&data, udata, sizeof(data)))
+		return -EFAULT;
+	if (data.flags || data.use_case < 1 ||
+	    data.use_case > TEE_DMA_HEAP_COUNT)
+		return -EINVAL;
+	if (!data.size || data.size > UINT_MAX - PAGE_SIZE + 1)
+		return -EINVAL;
+	h = &tee_dma_heaps[data.use_case];
+	if (!READ_ONCE(h->heap))
+		return -EINVAL;
+
+	dmabuf = tee_heap_alloc_buf(h, ctx->teedev, PAGE_ALIGN(data.size),
+				    O_RDWR | O_CLOEXEC);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	buf = dmabuf->priv;
+	data.size = buf->size;
+	data.id = buf->id;
+	if (copy_to_user(udata, &data, sizeof(data))) {
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd = dma_buf_fd(dmabuf, O_CLOEXEC);
+	if (fd < 0)
+		dma_buf_put(dmabuf);
+	return fd;
+}
+
+/**
+ * tee_ioctl_shm_register_fd() - TEE_IOC_SHM_REGISTER_FD
+ * @ctx:	the caller's TEE context
+ * @udata:	struct tee_ioctl_shm_register_fd_data from user space
+ *
+ * Return: a tee_shm file descriptor, or -EINVAL (flags, a DMA-buf not from
+ * a protected heap of this TEE device), -EBADF (not an open fd), -ENOMEM,
+ * -EFAULT.
+ */
+int tee_ioctl_shm_register_fd(struct tee_context *ctx,
+			      struct tee_ioctl_shm_register_fd_data __user *udata)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	struct tee_device *teedev = ctx->teedev;
+	struct tee_heap_buffer *buf;
+	struct tee_heap_shm *hshm;
+	struct dma_buf *dmabuf;
+	struct tee_shm *shm;
+	int ret;
+
+	if (copy_from_user(&data, udata, sizeof(data)))
+		return -EFAULT;
+	if (data.flags)
+		return -EINVAL;
+	if (data.fd < 0 || data.fd > INT_MAX)
+		return -EBADF;
+
+	dmabuf = dma_buf_get(data.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	if (dmabuf->ops != &tee_heap_buf_ops) {
+		ret = -EINVAL;
+		goto err_put_buf;
+	}
+	buf = dmabuf->priv;
+	if (buf->teedev != teedev) {
+		ret = -EINVAL;
+		goto err_put_buf;
+	}
+	if (!tee_device_get(teedev)) {
+		ret = -EINVAL;
+		goto err_put_buf;
+	}
+
+	hshm = kzalloc(sizeof(*hshm), GFP_KERNEL);
+	if (!hshm) {
+		ret = -ENOMEM;
+		goto err_put_dev;
+	}
+	hshm->dmabuf = dmabuf;
+	shm = &hshm->shm;
+	refcount_set(&shm->refcount, 1);
+	shm->ctx = ctx;
+	shm->paddr = buf->paddr;
+	shm->size = buf->size;
+	shm->flags = TEE_SHM_DMA_BUF;
+
+	if (buf->pool->ops->update_shm) {
+		ret = buf->pool->ops->update_shm(buf->pool, buf->paddr,
+						 buf->size, shm);
+		if (ret)
+			goto err_free;
+	}
+
+	mutex_lock(&teedev->mutex);
+	shm->id = idr_alloc(&teedev->idr, shm, 1, 0, GFP_KERNEL);
+	mutex_unlock(&teedev->mutex);
+	if (shm->id < 0) {
+		ret = shm->id;
+		goto err_free;
+	}
+	/* From here tee_shm_put() undoes everything */
+	teedev_ctx_get(ctx);
+
+	data.size = shm->size;
+	data.id = shm->id;
+	if (copy_to_user(udata, &data, sizeof(data)))
+		ret = -EFAULT;
+	else
+		ret = tee_shm_get_fd(shm);
+	tee_shm_put(shm);
+	return ret;
+
+err_free:
+	kfree(hshm);
+err_put_dev:
+	tee_device_put(teedev);
+err_put_buf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/**
+ * tee_heap_shm_release() - release shared memory made by register-fd
+ * @shm:	shared memory with TEE_SHM_DMA_BUF set
+ *
+ * Drops the DMA-buf reference; tee_shm_release() frees @shm itself.
+ */
+void tee_heap_shm_release(struct tee_shm *shm)
+{
+	struct tee_heap_shm *hshm = container_of(shm, struct tee_heap_shm, shm);
+
+	static_assert(offsetof(struct tee_heap_shm, shm) == 0);
+	dma_buf_put(hshm->dmabuf);
+}
+
+/**
+ * tee_heap_buffer_info() - describe a protected DMA-buf for a TEE driver
+ * @dmabuf:	a DMA-buf
+ * @teedev:	the TEE device asking
+ * @paddr:	set to the buffer's physical start
+ * @size:	set to the buffer's size
+ * @use_case:	set to the buffer's use case
+ *
+ * For emulated devices and drivers that need to know whether a DMA-buf is
+ * protected memory of their TEE device.
+ *
+ * Return: 0, or -EINVAL if @dmabuf is not a protected buffer of @teedev.
+ */
+int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
+			 phys_addr_t *paddr, size_t *size, u32 *use_case)
+{
+	struct tee_heap_buffer *buf;
+
+	if (dmabuf->ops != &tee_heap_buf_ops)
+		return -EINVAL;
+	buf = dmabuf->priv;
+	if (teedev && buf->teedev != teedev)
+		return -EINVAL;
+	*paddr = buf->paddr;
+	*size = buf->size;
+	*use_case = buf->heap->use_case;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tee_heap_buffer_info);

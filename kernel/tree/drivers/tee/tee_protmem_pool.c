@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Generic protected-memory pools for TEE drivers.
+ *
+ * A static pool manages a carveout (a physical range the normal world never
+ * maps) with one of two allocators:
+ *  - pmx: free extents by size and address, best fit, largest hole known in
+ *    O(1), aware of clean (scrubbed) and dirty (freed) memory. Freed ranges
+ *    are scrubbed in the background by a work item; an allocation scrubs
+ *    synchronously only when no clean extent fits.
+ *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
+ *    reference. It knows nothing of clean and dirty, so a range is scrubbed
+ *    synchronously when it is freed.
+ * Scrubbing itself is the TEE driver's (the secure world's) job, asked
+ * through struct tee_protmem_backend_ops; so is deciding which devices may
+ * attach.
+ */
+#include <linux/genalloc.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/tee_protmem.h>
+#include <linux/workqueue.h>
+
+#include "protmem/pmx.h"
+
+/* The background scrubber takes at most this much at a time */
+#define TEE_PROTMEM_SCRUB_CHUNK	SZ_1M
+
+/**
+ * struct tee_protmem_static_pool - a carveout pool
+ * @pool:	the generic pool
+ * @ops:	the TEE driver's secure-side callbacks
+ * @priv:	passed to @ops
+ * @allocator:	which allocator manages the range
+ * @base:	physical start of the carveout
+ * @size:	size of the carveout
+ * @lock:	protects @pmx, @gen and the counters below
+ * @pmx:	extent allocator (TEE_PROTMEM_ALLOC_PMX)
+ * @gen:	genalloc pool (TEE_PROTMEM_ALLOC_GENALLOC)
+ * @used:	bytes in live buffers
+ * @scrub_bg:	bytes scrubbed by @scrub_work
+ * @scrub_sync:	bytes scrubbed on the allocation or free path
+ * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
+ * @scrub_work:	background scrubber (pmx only)
+ */
+struct tee_protmem_static_pool {
+	struct tee_protmem_pool pool;
+	const struct tee_protmem_backend_ops *ops;
+	void *priv;
+	enum tee_protmem_allocator allocator;
+	phys_addr_t base;
+	size_t size;
+	struct mutex lock;	/* protects the allocator and counters */
+	struct pmx_pool pmx;
+	struct gen_pool *gen;
+	u64 used;
+	u64 scrub_bg;
+	u64 scrub_sync;
+	int scrub_err;
+	struct work_struct scrub_work;
+};
+
+static struct tee_protmem_static_pool *to_static(struct tee_protmem_pool *pool)
+{
+	return container_of(pool, struct tee_protmem_static_pool, pool);
+}
+
+/* pmx_alloc() scrub callback: runs under sp->lock */
+static void tee_protmem_scrub_sync(void *ctx, u64 addr, u64 len)
+{
+	struct tee_protmem_static_pool *sp = ctx;
+	int ret;
+
+	ret = sp->ops->scrub(sp->priv, addr, len);
+	if (ret && !sp->scrub_err)
+		sp->scrub_err = ret;
+	else if (!ret)
+		sp->scrub_sync += len;
+}
+
+static void tee_protmem_scrub_worker(struct work_struct *work)
+{
+	struct tee_protmem_static_pool *sp =
+		container_of(work, struct tee_protmem_static_pool, scrub_work);
+	u64 addr, len;
+	int ret;
+
+	for (;;) {
+		mutex_lock(&sp->lock);
+		ret = pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK, &addr,
+				     &len);
+		mutex_unlock(&sp->lock);
+		if (ret)
+			break;
+
+		/* Scrub outside the lock: allocations go on meanwhile */
+		ret = sp->ops->scrub(sp->priv, addr, len);
+		if (ret) {
+			/* Never hand out unscrubbed memory: keep it out */
+			pr_err_ratelimited("tee: scrub of %#llx+%#llx failed: %d\n",
+					   addr, len, ret);
+			continue;
+		}
+		mutex_lock(&sp->lock);
+		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
+		sp->scrub_bg += len;
+		mutex_unlock(&sp->lock);
+		cond_resched();
+	}
+}
+
+static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
+				    size_t size, phys_addr_t *paddr)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+	unsigned long addr;
+	bool kick = false;
+	u64 a;
+	int ret = 0;
+
+	mutex_lock(&sp->lock);
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
+		/* genalloc memory is scrubbed when freed */
+		addr = gen_pool_alloc(sp->gen, size);
+		if (addr)
+			*paddr = addr;
+		else
+			ret = -ENOMEM;
+	} else {
+		sp->scrub_err = 0;
+		ret = pmx_alloc(&sp->pmx, size, 0, &a, tee_protmem_scrub_sync,
+				sp);
+		if (!ret && sp->scrub_err) {
+			/* Back as dirty: the scrubber retries later */
+			WARN_ON(pmx_free(&sp->pmx, a, size));
+			ret = sp->scrub_err;
+			kick = true;
+		}
+		if (!ret)
+			*paddr = a;
+	}
+	if (!ret)
+		sp->used += size;
+	mutex_unlock(&sp->lock);
+
+	if (kick)
+		queue_work(system_unbound_wq, &sp->scrub_work);
+	return ret;
+}
+
+static void tee_protmem_static_free(struct tee_protmem_pool *pool,
+				    phys_addr_t paddr, size_t size)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+	int ret;
+
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
+		ret = sp->ops->scrub(sp->priv, paddr, size);
+		mutex_lock(&sp->lock);
+		if (ret) {
+			/* Leak it rather than hand out stale data */
+			pr_err("tee: scrub of %pa+%#zx failed: %d, range retired\n",
+			       &paddr, size, ret);
+		} else {
+			gen_pool_free(sp->gen, paddr, size);
+			sp->scrub_sync += size;
+		}
+		sp->used -= size;
+		mutex_unlock(&sp->lock);
+		return;
+	}
+
+	mutex_lock(&sp->lock);
+	WARN_ON(pmx_free(&sp->pmx, paddr, size));
+	sp->used -= size;
+	mutex_unlock(&sp->lock);
+	queue_work(system_unbound_wq, &sp->scrub_work);
+}
+
+static int tee_protmem_static_attach(struct tee_protmem_pool *pool,
+				     struct device *dev)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+
+	return sp->ops->attach(sp->priv, pool->use_case, dev);
+}
+
+/* genalloc keeps no largest hole: scan the chunk's bitmap for it */
+static void tee_protmem_gen_largest(struct gen_pool *gen,
+				    struct gen_pool_chunk *chunk, void *data)
+{
+	unsigned long nbits = (chunk->end_addr - chunk->start_addr + 1) >>
+			      gen->min_alloc_order;
+	unsigned long start, end = 0;
+	u64 *largest = data;
+
+	for (;;) {
+		start = find_next_zero_bit(chunk->bits, nbits, end);
+		if (start >= nbits)
+			break;
+		end = find_next_bit(chunk->bits, nbits, start);
+		*largest = max_t(u64, *largest,
+				 (u64)(end - start) << gen->min_alloc_order);
+	}
+}
+
+static void tee_protmem_static_stats(struct tee_protmem_pool *pool,
+				     struct tee_protmem_pool_stats *st)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+
+	mutex_lock(&sp->lock);
+	st->size = sp->size;
+	st->used = sp->used;
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
+		st->free = gen_pool_avail(sp->gen);
+		st->dirty = 0;
+		st->largest = 0;
+		gen_pool_for_each_chunk(sp->gen, tee_protmem_gen_largest,
+					&st->largest);
+	} else {
+		st->free = sp->pmx.free;
+		st->dirty = sp->pmx.dirty + sp->pmx.scrubbing;
+		st->largest = pmx_largest_free(&sp->pmx);
+	}
+	st->scrub_bg = sp->scrub_bg;
+	st->scrub_sync = sp->scrub_sync;
+	mutex_unlock(&sp->lock);
+}
+
+static ssize_t tee_protmem_static_show_allowed(struct tee_protmem_pool *pool,
+					       char *buf)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+
+	if (!sp->ops->show_allowed)
+		return 0;
+	return sp->ops->show_allowed(sp->priv, pool->use_case, buf);
+}
+
+struct tee_protmem_map_walk {
+	struct seq_file *m;
+	u64 next;	/* first byte after the previous free extent */
+};
+
+static int tee_protmem_map_extent(void *ctx, u64 start, u64 len, bool dirty)
+{
+	struct tee_protmem_map_walk *w = ctx;
+
+	if (start > w->next)
+		seq_printf(w->m, "%#llx-%#llx allocated\n", w->next, start - 1);
+	seq_printf(w->m, "%#llx-%#llx %s\n", start, start + len - 1,
+		   dirty ? "dirty" : "clean");
+	w->next = start + len;
+	return 0;
+}
+
+static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
+					struct seq_file *m)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+	struct tee_protmem_map_walk w = { .m = m, .next = sp->base };
+	u64 end = sp->base + sp->size;
+
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
+		seq_puts(m, "genalloc pools keep no occupancy map\n");
+		return;
+	}
+	mutex_lock(&sp->lock);
+	pmx_walk_extents(&sp->pmx, tee_protmem_map_extent, &w);
+	/* Ranges being scrubbed are neither free nor in a buffer */
+	if (end > w.next)
+		seq_printf(m, "%#llx-%#llx allocated\n", w.next, end - 1);
+	mutex_unlock(&sp->lock);
+}
+
+static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+
+	cancel_work_sync(&sp->scrub_work);
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC)
+		gen_pool_destroy(sp->gen);
+	else
+		pmx_destroy(&sp->pmx);
+	mutex_destroy(&sp->lock);
+	kfree(sp);
+}
+
+static const struct tee_protmem_pool_ops tee_protmem_static_ops = {
+	.alloc = tee_protmem_static_alloc,
+	.free = tee_protmem_static_free,
+	.attach = tee_protmem_static_attach,
+	.stats = tee_protmem_static_stats,
+	.show_allowed = tee_protmem_static_show_allowed,
+	.show_map = tee_protmem_static_show_map,
+	.destroy_pool = tee_protmem_static_destroy,
+};
+
+/**
+ * tee_protmem_static_pool_alloc() - create a pool over a carveout
+ * @base:	physical start, page aligned
+ * @size:	bytes, a non-zero page multiple
+ * @use_case:	enum tee_dma_heap_id the pool serves
+ * @allocator:	which allocator manages the range
+ * @ops:	secure-side callbacks; @ops->scrub and @ops->attach required
+ * @priv:	passed to @ops
+ * @owner:	module implementing @ops (pinned while buffers exist)
+ *
+ * The content of the range is unknown, so it is scrubbed before first use:
+ * in the background for pmx (an allocation that comes first scrubs what it
+ * takes), here and now for genalloc. Hand the pool to
+ * tee_device_register_dma_heap().
+ *
+ * Return: the pool, or ERR_PTR(-EINVAL / -ENOMEM).
+ */
+struct tee_protmem_pool *
+tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
+			      enum tee_protmem_allocator allocator,
+			      const struct tee_protmem_backend_ops *ops,
+			      void *priv, struct module *owner)
+{
+	struct tee_protmem_static_pool *sp;
+	int ret;
+
+	if (!ops || !ops->scrub || !ops->attach || !size ||
+	    !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
+	    base + size < base || use_case < 1 ||
+	    use_case > TEE_DMA_HEAP_COUNT)
+		return ERR_PTR(-EINVAL);
+
+	sp = kzalloc(sizeof(*sp), GFP_KERNEL);
+	if (!sp)
+		return ERR_PTR(-ENOMEM);
+	sp->ops = ops;
+	sp->priv = priv;
+	sp->allocator = allocator;
+	sp->base = base;
+	sp->size = size;
+	mutex_init(&sp->lock);
+	INIT_WORK(&sp->scrub_work, tee_protmem_scrub_worker);
+
+	switch (allocator) {
+	case TEE_PROTMEM_ALLOC_PMX:
+		ret = pmx_init(&sp->pmx, base, size, PAGE_SIZE, true);
+		if (ret)
+			goto err;
+		break;
+	case TEE_PROTMEM_ALLOC_GENALLOC:
+		ret = -ENOMEM;
+		sp->gen = gen_pool_create(PAGE_SHIFT, -1);
+		if (!sp->gen)
+			goto err;
+		ret = gen_pool_add(sp->gen, base, size, -1);
+		if (!ret)
+			ret = ops->scrub(priv, base, size);
+		if (ret) {
+			gen_pool_destroy(sp->gen);
+			goto err;
+		}
+		break;
+	default:
+		ret = -EINVAL;
+		goto err;
+	}
+
+	sp->pool.ops = &tee_protmem_static_ops;
+	sp->pool.owner = owner;
+	sp->pool.use_case = use_case;
+	if (allocator == TEE_PROTMEM_ALLOC_PMX)
+		queue_work(system_unbound_wq, &sp->scrub_work);
+	return &sp->pool;
+err:
+	mutex_destroy(&sp->lock);
+	kfree(sp);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(tee_protmem_static_pool_alloc);

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vtee - a virtual TEE for protmem.
+ *
+ * The normal-world half of a TEE whose secure world is emulated in the
+ * kernel (secure/), so that protected memory can be built and tested on
+ * machines without TrustZone. This file is the driver's lifecycle: claim
+ * the carveout, boot the secure world, register the TEE device and the
+ * protected pools, and undo all of it on unload.
+ *
+ * Unloading: every protected buffer pins this module, and so does every
+ * open /dev/teeN, so "rmmod vtee" fails with -EBUSY while either exists.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/tee_drv.h>
+#include <linux/tee_protmem.h>
+
+#include "vtee_private.h"
+#include "secure/sw.h"
+
+#define VTEE_VERSION_MAJOR	1
+#define VTEE_VERSION_MINOR	0
+
+static char *carveout;
+module_param(carveout, charp, 0444);
+MODULE_PARM_DESC(carveout, "protected carveout as SIZE@BASE (reserved with memmap=SIZE$BASE)");
+
+static char *split = "";
+module_param(split, charp, 0444);
+MODULE_PARM_DESC(split, "carveout per use case, e.g. secure-video=64M,trusted-ui=32M (default 1/2,1/4,1/4)");
+
+static char *allocator = "pmx";
+module_param(allocator, charp, 0444);
+MODULE_PARM_DESC(allocator, "carveout allocator: pmx or genalloc");
+
+static char *firewall;
+module_param(firewall, charp, 0444);
+MODULE_PARM_DESC(firewall, "device rules, e.g. secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r");
+
+static struct platform_device *vtee_pdev;
+
+static void vtee_get_version(struct tee_device *teedev,
+			     struct tee_ioctl_version_data *vers)
+{
+	vers->impl_id = TEE_IMPL_ID_VTEE;
+	vers->impl_caps = VTEE_VERSION_MAJOR << 16 | VTEE_VERSION_MINOR;
+	vers->gen_caps = TEE_GEN_CAP_GP | TEE_GEN_CAP_REG_MEM |
+			 TEE_GEN_CAP_MEMREF_NULL | TEE_GEN_CAP_PROTMEM;
+}
+
+static int vtee_open(struct tee_context *ctx)
+{
+	struct vtee_context *vctx;
+
+	vctx = kzalloc(sizeof(*vctx), GFP_KERNEL);
+	if (!vctx)
+		return -ENOMEM;
+	mutex_init(&vctx->lock);
+	INIT_LIST_HEAD(&vctx->sessions);
+	ctx->data = vctx;
+	return 0;
+}
+
+static void vtee_release(struct tee_context *ctx)
+{
+	struct vtee_context *vctx = ctx->data;
+
+	vtee_close_all_sessions(ctx);
+	mutex_destroy(&vctx->lock);
+	kfree(vctx);
+	ctx->data = NULL;
+}
+
+static const struct tee_driver_ops vtee_ops = {
+	.get_version = vtee_get_version,
+	.open = vtee_open,
+	.release = vtee_release,
+	.open_session = vtee_open_session,
+	.close_session = vtee_close_session,
+	.invoke_func = vtee_invoke_func,
+	.cancel_req = vtee_cancel_req,
+	.shm_register = vtee_shm_register,
+	.shm_unregister = vtee_shm_unregister,
+};
+
+static const struct tee_desc vtee_desc = {
+	.name = "vtee-clnt",
+	.ops = &vtee_ops,
+	.owner = THIS_MODULE,
+};
+
+/* TEE_IOC_SHM_ALLOC memory: zeroed kernel pages */
+static int vtee_shm_pool_alloc(struct tee_shm_pool *pool, struct tee_shm *shm,
+			       size_t size, size_t align)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!page)
+		return -ENOMEM;
+	shm->kaddr = page_address(page);
+	shm->paddr = page_to_phys(page);
+	shm->size = PAGE_SIZE << order;
+	return 0;
+}
+
+static void vtee_shm_pool_free(struct tee_shm_pool *pool, struct tee_shm *shm)
+{
+	free_pages((unsigned long)shm->kaddr, get_order(shm->size));
+	shm->kaddr = NULL;
+}
+
+static void vtee_shm_pool_destroy(struct tee_shm_pool *pool)
+{
+	kfree(pool);
+}
+
+static const struct tee_shm_pool_ops vtee_shm_pool_ops = {
+	.alloc = vtee_shm_pool_alloc,
+	.free = vtee_shm_pool_free,
+	.destroy_pool = vtee_shm_pool_destroy,
+};
+
+static int vtee_parse_carveout(const char *s, phys_addr_t *base, size_t *size)
+{
+	char *end;
+
+	*size = memparse(s, &end);
+	if (*end != '@')
+		return -EINVAL;
+	*base = memparse(end + 1, &end);
+	if (*end || !*size || !PAGE_ALIGNED(*base) || !PAGE_ALIGNED(*size) ||
+	    *base + *size < *base)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t violations_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct vtee *vtee = dev_get_drvdata(dev);
+	struct vtee_sw_stats st;
+
+	vtee_sw_get_stats(vtee->sw, &st);
+	return sysfs_emit(buf, "secure-video %llu\ntrusted-ui %llu\nsecure-video-record %llu\n",
+			  st.violations[1], st.violations[2], st.violations[3]);
+}
+static DEVICE_ATTR_RO(violations);
+
+static ssize_t scrubbed_bytes_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct vtee *vtee = dev_get_drvdata(dev);
+	struct vtee_sw_stats st;
+
+	vtee_sw_get_stats(vtee->sw, &st);
+	return sysfs_emit(buf, "%llu\n", st.scrubbed);
+}
+static DEVICE_ATTR_RO(scrubbed_bytes);
+
+static struct attribute *vtee_attrs[] = {
+	&dev_attr_violations.attr,
+	&dev_attr_scrubbed_bytes.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vtee);
+
+static int vtee_probe(struct platform_device *pdev)
+{
+	struct vtee_sw_config cfg = { .firewall = firewall };
+	struct device *dev = &pdev->dev;
+	struct vtee *vtee;
+	int ret;
+
+	vtee = devm_kzalloc(dev, sizeof(*vtee), GFP_KERNEL);
+	if (!vtee)
+		return -ENOMEM;
+	vtee->dev = dev;
+	mutex_init(&vtee->masters_lock);
+	INIT_LIST_HEAD(&vtee->masters);
+	platform_set_drvdata(pdev, vtee);
+
+	if (carveout && *carveout) {
+		ret = vtee_parse_carveout(carveout, &cfg.carveout_base,
+					  &cfg.carveout_size);
+		if (ret) {
+			dev_err(dev, "carveout=%s: expected SIZE@BASE, page aligned\n",
+				carveout);
+			return ret;
+		}
+		/* Exclusive: /dev/mem may not touch it (IO_STRICT_DEVMEM) */
+		vtee->carveout = request_mem_region_exclusive(cfg.carveout_base,
+							      cfg.carveout_size,
+							      "vtee protected carveout");
+		if (!vtee->carveout) {
+			dev_err(dev, "carveout %pa+%#zx is not free to claim\n",
+				&cfg.carveout_base, cfg.carveout_size);
+			return -EBUSY;
+		}
+	}
+
+	vtee->sw = vtee_sw_start(&cfg);
+	if (IS_ERR(vtee->sw)) {
+		ret = PTR_ERR(vtee->sw);
+		dev_err(dev, "secure world did not start: %d\n", ret);
+		goto err_release;
+	}
+
+	ret = -ENOMEM;
+	vtee->shm_pool = kzalloc(sizeof(*vtee->shm_pool), GFP_KERNEL);
+	if (!vtee->shm_pool)
+		goto err_sw;
+	vtee->shm_pool->ops = &vtee_shm_pool_ops;
+
+	vtee->teedev = tee_device_alloc(&vtee_desc, dev, vtee->shm_pool, vtee);
+	if (IS_ERR(vtee->teedev)) {
+		ret = PTR_ERR(vtee->teedev);
+		kfree(vtee->shm_pool);
+		goto err_sw;
+	}
+	ret = tee_device_register(vtee->teedev);
+	if (ret)
+		goto err_teedev;
+
+	if (vtee->carveout) {
+		ret = vtee_pools_init(vtee, cfg.carveout_base,
+				      cfg.carveout_size, split, allocator);
+		if (ret) {
+			dev_err(dev, "protected pools: %d\n", ret);
+			goto err_heaps;
+		}
+	}
+	return 0;
+
+err_heaps:
+	tee_device_unregister_dma_heaps(vtee->teedev);
+err_teedev:
+	tee_device_unregister(vtee->teedev);
+	tee_shm_pool_free(vtee->shm_pool);
+err_sw:
+	vtee_sw_stop(vtee->sw);
+err_release:
+	if (vtee->carveout)
+		release_mem_region(cfg.carveout_base, cfg.carveout_size);
+	return ret;
+}
+
+static int vtee_remove(struct platform_device *pdev)
+{
+	struct vtee *vtee = platform_get_drvdata(pdev);
+
+	vtee_masters_clear(vtee);
+	/* No buffer is left (each pins the module): pools go now */
+	tee_device_unregister_dma_heaps(vtee->teedev);
+	tee_device_unregister(vtee->teedev);
+	tee_shm_pool_free(vtee->shm_pool);
+	vtee_sw_stop(vtee->sw);
+	if (vtee->carveout)
+		release_mem_region(vtee->carveout->start,
+				   resource_size(vtee->carveout));
+	return 0;
+}
+
+static struct platform_driver vtee_driver = {
+	.probe = vtee_probe,
+	.remove = vtee_remove,
+	.driver = {
+		.name = "vtee",
+		.dev_groups = vtee_groups,
+		/* Unbinding with live buffers would pull the secure world away */
+		.suppress_bind_attrs = true,
+	},
+};
+
+static int __init vtee_init(void)
+{
+	int ret;
+
+	ret = platform_driver_register(&vtee_driver);
+	if (ret)
+		return ret;
+	vtee_pdev = platform_device_register_simple("vtee", -1, NULL, 0);
+	if (IS_ERR(vtee_pdev)) {
+		platform_driver_unregister(&vtee_driver);
+		return PTR_ERR(vtee_pdev);
+	}
+	if (!vtee_pdev->dev.driver) {
+		/* probe failed: say so at load time */
+		platform_device_unregister(vtee_pdev);
+		platform_driver_unregister(&vtee_driver);
+		return -ENODEV;
+	}
+	return 0;
+}
+module_init(vtee_init);
+
+static void __exit vtee_exit(void)
+{
+	platform_device_unregister(vtee_pdev);
+	platform_driver_unregister(&vtee_driver);
+}
+module_exit(vtee_exit);
+
+MODULE_AUTHOR("protmem");
+MODULE_DESCRIPTION("Virtual TEE with an emulated secure world for protected memory");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The emulated secure world of vtee: its entry points, the only functions
+ * the normal-world driver may call. Everything else under secure/ is
+ * private to the secure world.
+ */
+#ifndef VTEE_SW_H
+#define VTEE_SW_H
+
+#include <linux/types.h>
+
+#include "../msg.h"
+
+struct vtee_sw;
+
+/* Stream IDs of the emulated DMA masters (the firewall's device names) */
+#define VTEE_STREAM_VDEC	1	/* "vdec": video decoder */
+#define VTEE_STREAM_VDISP	2	/* "vdisp": display */
+#define VTEE_STREAM_VCAM	3	/* "vcam": camera */
+#define VTEE_STREAM_VENC	4	/* "venc": video encoder */
+#define VTEE_STREAM_VGEM	5	/* "vgem": the DRM vgem importer */
+#define VTEE_STREAM_MAX		VTEE_STREAM_VGEM
+
+/* Firewall rules when the module parameter gives none */
+#define VTEE_FIREWALL_DEFAULT \
+	"secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r;secure-video-record=vcam:w,venc:r"
+
+/**
+ * struct vtee_sw_config - what the secure world boots with
+ * @carveout_base:	physical start of the protected carveout (0: none)
+ * @carveout_size:	its size
+ * @firewall:		rules, "use-case=dev:rw,dev:r;use-case=..."; NULL
+ *			for VTEE_FIREWALL_DEFAULT
+ */
+struct vtee_sw_config {
+	phys_addr_t carveout_base;
+	size_t carveout_size;
+	const char *firewall;
+};
+
+/**
+ * struct vtee_sw_stats - secure-world counters (for sysfs)
+ * @violations:	refused device accesses, per use case (index 1..3)
+ * @scrubbed:	bytes zeroed by VTEE_MSG_SCRUB
+ * @calls:	messages handled
+ */
+struct vtee_sw_stats {
+	u64 violations[4];
+	u64 scrubbed;
+	u64 calls;
+};
+
+struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg);
+void vtee_sw_stop(struct vtee_sw *sw);
+int vtee_sw_call(struct vtee_sw *sw, struct vtee_msg *msg);
+void vtee_sw_get_stats(struct vtee_sw *sw, struct vtee_sw_stats *st);
+ssize_t vtee_sw_show_allowed(struct vtee_sw *sw, u32 use_case, char *buf);
+
+#endif /* VTEE_SW_H */

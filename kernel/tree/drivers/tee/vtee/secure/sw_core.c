@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vtee secure world: lifecycle, the secure CPU and the message dispatcher.
+ *
+ * vtee_sw_start() boots the secure world: it maps the carveout (which the
+ * normal world has claimed but never maps), loads the firewall rules,
+ * sets up the pseudo TAs and starts one kernel thread, "vtee-secure",
+ * that plays the secure CPU. vtee_sw_call() queues a message for it and
+ * sleeps, uninterruptibly, until the thread has answered: the secure world
+ * may be using the caller's memory, so the caller cannot walk away. The
+ * thread handles one message at a time and owns all secure state (see
+ * sw_private.h). vtee_sw_stop() refuses new messages, lets the thread
+ * drain the queue, stops it and frees everything.
+ */
+#define pr_fmt(fmt) "vtee-secure: " fmt
+
+#include <linux/build_bug.h>
+#include <linux/completion.h>
+#include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/tee.h>
+#include <linux/wait.h>
+
+#include "msg_check.h"
+#include "sw_private.h"
+
+/* firewall.c and msg_check.c know our numbers without including msg.h */
+static_assert(VTEE_FW_READ == VTEE_ACCESS_READ);
+static_assert(VTEE_FW_WRITE == VTEE_ACCESS_WRITE);
+static_assert(VTEE_FW_NUM_STREAMS == VTEE_STREAM_MAX);
+static_assert(ARRAY_SIZE(((struct vtee_sw_stats *)0)->violations) ==
+	      VTEE_FW_NUM_USE_CASES + 1);
+static_assert(VTEE_MSG_NUM_PARAMS == 4);
+static_assert(VTEE_MSG_ATTR_TYPE_MASK == 0xff);
+
+/**
+ * struct vtee_sw_req - a message on its way through the secure CPU
+ * @node:	entry in vtee_sw.queue
+ * @msg:	the message, answered in place
+ * @done:	completed once the secure world is done with @msg
+ * @ret:	0 if the secure world handled @msg, -ESHUTDOWN if it stopped
+ *
+ * Lives on the caller's stack; the secure world does not touch it after
+ * completing @done.
+ */
+struct vtee_sw_req {
+	struct list_head node;
+	struct vtee_msg *msg;
+	struct completion done;
+	int ret;
+};
+
+/* The pseudo TAs, as vtee_sw.ta_data[] */
+static const struct vtee_sw_ta * const vtee_sw_tas[VTEE_SW_NUM_TAS] = {
+	&vtee_ta_sdp,
+	&vtee_ta_crypt,
+};
+
+static void vtee_sw_result(struct vtee_msg *msg, u32 ret, u32 origin)
+{
+	msg->ret = ret;
+	msg->ret_origin = origin;
+}
+
+/* Packed types of the message's parameters (num_params checked) */
+static u32 vtee_sw_types(const struct vtee_msg *msg)
+{
+	u32 attrs[VTEE_MSG_NUM_PARAMS];
+	unsigned int i;
+
+	for (i = 0; i < msg->num_params; i++)
+		attrs[i] = msg->params[i].attr;
+	return vtee_msg_pack_types(attrs, msg->num_params);
+}
+
+/* Type code of parameter 0, or NONE if there is none */
+static u32 vtee_sw_type0(const struct vtee_msg *msg)
+{
+	return vtee_sw_types(msg) & VTEE_MSG_TYPE_BAD;
+}
+
+static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	const struct vtee_sw_ta *ta = NULL;
+	struct vtee_sw_sess *sess;
+	unsigned int i;
+	u32 ret;
+	int id;
+
+	for (i = 0; i < VTEE_SW_NUM_TAS; i++) {
+		if (uuid_equal(&vtee_sw_tas[i]->uuid, &msg->uuid)) {
+			ta = vtee_sw_tas[i];
+			break;
+		}
+	}
+	if (!ta) {
+		vtee_sw_result(msg, TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_TEE);
+		return;
+	}
+	if (msg->login != TEE_IOCTL_LOGIN_PUBLIC &&
+	    msg->login != TEE_IOCTL_LOGIN_USER) {
+		vtee_sw_result(msg, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE);
+		return;
+	}
+
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	if (!sess)
+		goto err_oom;
+	sess->sw = sw;
+	sess->ta = ta;
+	sess->ta_data = sw->ta_data[i];
+	sess->login = msg->login;
+	if (msg->login == TEE_IOCTL_LOGIN_USER)
+		sess->client_uid = msg->client_uid;
+	id = idr_alloc(&sw->sessions, sess, 1, 0, GFP_KERNEL);
+	if (id < 0)
+		goto err_free;
+	sess->id = id;
+
+	if (ta->open) {
+		ret = ta->open(sess, vtee_sw_types(msg), msg->params);
+		if (ret != TEEC_SUCCESS) {
+			idr_remove(&sw->sessions, id);
+			kfree(sess);
+			vtee_sw_result(msg, ret, TEEC_ORIGIN_TRUSTED_APP);
+			return;
+		}
+	}
+	msg->session = id;
+	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
+	return;
+
+err_free:
+	kfree(sess);
+err_oom:
+	vtee_sw_result(msg, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
+}
+
+static void vtee_sw_invoke(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_sess *sess = idr_find(&sw->sessions, msg->session);
+	u32 ret;
+
+	if (!sess) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
+	ret = sess->ta->invoke(sess, msg->func, vtee_sw_types(msg),
+			       msg->params);
+	/* A cancellation of this call, if any, is now spent. */
+	if (msg->cancel_id && sess->cancel_id == msg->cancel_id)
+		sess->cancel_id = 0;
+	vtee_sw_result(msg, ret, TEEC_ORIGIN_TRUSTED_APP);
+}
+
+static void vtee_sw_sess_free(struct vtee_sw_sess *sess)
+{
+	if (sess->ta->close)
+		sess->ta->close(sess);
+	kfree(sess);
+}
+
+static void vtee_sw_close_session(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_sess *sess = idr_remove(&sw->sessions, msg->session);
+
+	if (!sess) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
+	vtee_sw_sess_free(sess);
+	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
+}
+
+/*
+ * Our TAs answer quickly and never look at cancellations; one is recorded
+ * for the session anyway (vtee_sw_sess.cancel_id) so that a TA may. A
+ * cancellation for a session that is gone is not an error: the call it
+ * was meant for has simply finished first.
+ */
+static void vtee_sw_cancel(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_sess *sess = idr_find(&sw->sessions, msg->session);
+
+	if (sess && msg->cancel_id)
+		sess->cancel_id = msg->cancel_id;
+	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
+}
+
+static void vtee_sw_scrub(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	u32 type = vtee_sw_type0(msg);
+	struct vtee_sw_win win;
+	u64 done, n;
+	u32 ret;
+
+	if (type != VTEE_MSG_ATTR_MEMREF_INPUT &&
+	    type != VTEE_MSG_ATTR_MEMREF_OUTPUT &&
+	    type != VTEE_MSG_ATTR_MEMREF_INOUT) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
+	ret = vtee_sw_win_get(sw, &msg->params[0].u.memref, true, &win);
+	if (ret == TEEC_SUCCESS && win.null)
+		ret = TEEC_ERROR_ACCESS_DENIED;
+	if (ret != TEEC_SUCCESS) {
+		vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
+		return;
+	}
+	for (done = 0; done < win.size; done += n) {
+		n = min_t(u64, win.size - done, PAGE_SIZE);
+		memset(win.vaddr + done, 0, n);
+		cond_resched();
+	}
+	spin_lock(&sw->lock);
+	sw->stats.scrubbed += win.size;
+	spin_unlock(&sw->lock);
+	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
+}
+
+static void vtee_sw_add_region(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	u32 type = vtee_sw_type0(msg);
+	struct vtee_msg_value *v = &msg->params[0].u.value;
+	u32 ret = TEEC_ERROR_BAD_PARAMETERS;
+	int err;
+
+	if ((type == VTEE_MSG_ATTR_VALUE_INPUT ||
+	     type == VTEE_MSG_ATTR_VALUE_INOUT) &&
+	    sw->carveout && v->c <= VTEE_FW_NUM_USE_CASES &&
+	    vtee_msg_range_within(v->a, v->b, sw->carveout_base,
+				  sw->carveout_size)) {
+		err = vtee_sw_region_add(sw, v->a, v->b, v->c, sw->carveout +
+					 (v->a - sw->carveout_base));
+		if (!err)
+			ret = TEEC_SUCCESS;
+		else if (err == -ENOMEM)
+			ret = TEEC_ERROR_OUT_OF_MEMORY;
+	}
+	vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
+}
+
+static const char *vtee_sw_access_name(u64 access)
+{
+	switch (access) {
+	case VTEE_ACCESS_READ:
+		return "read";
+	case VTEE_ACCESS_WRITE:
+		return "write";
+	case 0:
+		return "any";
+	default:
+		return "read/write";
+	}
+}
+
+static void vtee_sw_check_device(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	u32 type = vtee_sw_type0(msg);
+	struct vtee_msg_value *v = &msg->params[0].u.value;
+	const char *stream;
+	bool allowed;
+	u64 n;
+
+	if ((type != VTEE_MSG_ATTR_VALUE_INPUT &&
+	     type != VTEE_MSG_ATTR_VALUE_INOUT) ||
+	    !v->b || v->b > VTEE_FW_NUM_USE_CASES ||
+	    (v->c & ~(u64)(VTEE_ACCESS_READ | VTEE_ACCESS_WRITE))) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
+	/* Access 0 asks whether the device may access the use case at all */
+	allowed = v->a <= VTEE_FW_NUM_STREAMS &&
+		  (v->c ? vtee_fw_check(&sw->fw, v->b, v->a, v->c) :
+		   vtee_fw_check(&sw->fw, v->b, v->a, VTEE_ACCESS_READ) ||
+		   vtee_fw_check(&sw->fw, v->b, v->a, VTEE_ACCESS_WRITE));
+	/* An unknown stream is refused (and counted) like a known one. */
+	if (allowed) {
+		vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
+		return;
+	}
+
+	spin_lock(&sw->lock);
+	n = ++sw->stats.violations[v->b];
+	spin_unlock(&sw->lock);
+	stream = v->a <= VTEE_FW_NUM_STREAMS ? vtee_fw_stream_name(v->a) : NULL;
+	pr_warn_ratelimited("firewall: refused %s access by %s to %s memory (violation %llu)\n",
+			    vtee_sw_access_name(v->c), stream ?: "unknown stream",
+			    vtee_fw_use_case_name(v->b), n);
+	vtee_sw_result(msg, TEEC_ERROR_ACCESS_DENIED, TEEC_ORIGIN_TEE);
+}
+
+/* Handle one message on the secure CPU; the answer goes into @msg. */
+static void vtee_sw_handle(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	spin_lock(&sw->lock);
+	sw->stats.calls++;
+	spin_unlock(&sw->lock);
+
+	if (msg->num_params > VTEE_MSG_NUM_PARAMS) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
+	switch (msg->cmd) {
+	case VTEE_MSG_OPEN_SESSION:
+		vtee_sw_open_session(sw, msg);
+		break;
+	case VTEE_MSG_INVOKE:
+		vtee_sw_invoke(sw, msg);
+		break;
+	case VTEE_MSG_CLOSE_SESSION:
+		vtee_sw_close_session(sw, msg);
+		break;
+	case VTEE_MSG_CANCEL:
+		vtee_sw_cancel(sw, msg);
+		break;
+	case VTEE_MSG_SCRUB:
+		vtee_sw_scrub(sw, msg);
+		break;
+	case VTEE_MSG_ADD_REGION:
+		vtee_sw_add_region(sw, msg);
+		break;
+	case VTEE_MSG_CHECK_DEVICE:
+		vtee_sw_check_device(sw, msg);
+		break;
+	case VTEE_MSG_DMA:	/* emulated devices: not yet */
+	default:
+		vtee_sw_result(msg, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE);
+		break;
+	}
+}
+
+static struct vtee_sw_req *vtee_sw_dequeue(struct vtee_sw *sw)
+{
+	struct vtee_sw_req *req;
+
+	spin_lock(&sw->lock);
+	req = list_first_entry_or_null(&sw->queue, struct vtee_sw_req, node);
+	if (req)
+		list_del(&req->node);
+	spin_unlock(&sw->lock);
+	return req;
+}
+
+/* The secure CPU: answer messages until stopped with an empty queue. */
+static int vtee_sw_thread(void *data)
+{
+	struct vtee_sw *sw = data;
+	struct vtee_sw_req *req;
+
+	for (;;) {
+		wait_event_interruptible(sw->wq, !list_empty(&sw->queue) ||
+					 kthread_should_stop());
+		req = vtee_sw_dequeue(sw);
+		if (!req) {
+			if (kthread_should_stop())
+				break;
+			continue;
+		}
+		vtee_sw_handle(sw, req->msg);
+		req->ret = 0;
+		complete(&req->done);
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * vtee_sw_call() - run one message on the secure world
+ * @sw:		the secure world
+ * @msg:	the message; answered in place (@msg->ret, @msg->ret_origin,
+ *		output parameters)
+ *
+ * Sleeps uninterruptibly until the secure world has answered: it may be
+ * using memory the message describes. Process context only; the caller
+ * keeps that memory (and @msg) alive until this returns.
+ *
+ * Return: 0 if the secure world handled @msg (its result is in @msg->ret),
+ * -ESHUTDOWN if the secure world is stopping or stopped.
+ */
+int vtee_sw_call(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_req req = { .msg = msg };
+
+	init_completion(&req.done);
+	spin_lock(&sw->lock);
+	if (sw->stopping) {
+		spin_unlock(&sw->lock);
+		return -ESHUTDOWN;
+	}
+	list_add_tail(&req.node, &sw->queue);
+	spin_unlock(&sw->lock);
+
+	wake_up(&sw->wq);
+	wait_for_completion(&req.done);
+	return req.ret;
+}
+
+/**
+ * vtee_sw_get_stats() - read the secure world's counters
+ * @sw:	the secure world
+ * @st:	out: a consistent snapshot
+ */
+void vtee_sw_get_stats(struct vtee_sw *sw, struct vtee_sw_stats *st)
+{
+	spin_lock(&sw->lock);
+	*st = sw->stats;
+	spin_unlock(&sw->lock);
+}
+
+/**
+ * vtee_sw_show_allowed() - print the devices a use case allows
+ * @sw:		the secure world
+ * @use_case:	use case (1..3)
+ * @buf:	a sysfs buffer (PAGE_SIZE bytes)
+ *
+ * Prints e.g. "vdec:rw vdisp:r\n", or "\n" if no device is allowed.
+ *
+ * Return: bytes printed, or -EINVAL for an unknown use case.
+ */
+ssize_t vtee_sw_show_allowed(struct vtee_sw *sw, u32 use_case, char *buf)
+{
+	return vtee_fw_show(&sw->fw, use_case, buf, PAGE_SIZE);
+}
+
+static void vtee_sw_tas_exit(struct vtee_sw *sw, unsigned int n)
+{
+	while (n--) {
+		if (vtee_sw_tas[n]->exit)
+			vtee_sw_tas[n]->exit(sw, sw->ta_data[n]);
+		sw->ta_data[n] = NULL;
+	}
+}
+
+/**
+ * vtee_sw_start() - boot the secure world
+ * @cfg:	carveout and firewall rules
+ *
+ * The carveout, if any, must be page aligned and already claimed by the
+ * caller (request_mem_region()); the secure world maps it, the normal
+ * world never does. It holds no region until VTEE_MSG_ADD_REGION.
+ *
+ * Return: the secure world, or an ERR_PTR(): -EINVAL for malformed rules
+ * or carveout, -ENOMEM, or the error of a TA or of the thread's creation.
+ */
+struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg)
+{
+	const char *rules = cfg->firewall ?: VTEE_FIREWALL_DEFAULT;
+	struct vtee_sw *sw;
+	unsigned int i;
+	int ret;
+
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL);
+	if (!sw)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&sw->lock);
+	INIT_LIST_HEAD(&sw->queue);
+	init_waitqueue_head(&sw->wq);
+	idr_init(&sw->sessions);
+	INIT_LIST_HEAD(&sw->regions);
+
+	ret = vtee_fw_parse(&sw->fw, rules);
+	if (ret) {
+		pr_err("invalid firewall rules \"%s\"\n", rules);
+		goto err_free;
+	}
+
+	if (cfg->carveout_size) {
+		if (!cfg->carveout_base ||
+		    !PAGE_ALIGNED(cfg->carveout_base) ||
+		    !PAGE_ALIGNED(cfg->carveout_size) ||
+		    !vtee_msg_range_valid(cfg->carveout_base,
+					  cfg->carveout_size)) {
+			ret = -EINVAL;
+			goto err_free;
+		}
+		sw->carveout = memremap(cfg->carveout_base, cfg->carveout_size,
+					MEMREMAP_WB);
+		if (!sw->carveout) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		sw->carveout_base = cfg->carveout_base;
+		sw->carveout_size = cfg->carveout_size;
+	}
+
+	for (i = 0; i < VTEE_SW_NUM_TAS; i++) {
+		if (!vtee_sw_tas[i]->init)
+			continue;
+		ret = vtee_sw_tas[i]->init(sw, &sw->ta_data[i]);
+		if (ret) {
+			pr_err("TA %s failed to start: %d\n",
+			       vtee_sw_tas[i]->name, ret);
+			goto err_tas;
+		}
+	}
+
+	sw->thread = kthread_run(vtee_sw_thread, sw, "vtee-secure");
+	if (IS_ERR(sw->thread)) {
+		ret = PTR_ERR(sw->thread);
+		goto err_tas;
+	}
+	return sw;
+
+err_tas:
+	vtee_sw_tas_exit(sw, i);
+	if (sw->carveout)
+		memunmap(sw->carveout);
+err_free:
+	idr_destroy(&sw->sessions);
+	kfree(sw);
+	return ERR_PTR(ret);
+}
+
+/**
+ * vtee_sw_stop() - shut the secure world down
+ * @sw:	the secure world (NULL or an ERR_PTR() is ignored)
+ *
+ * New messages are refused with -ESHUTDOWN at once; those already queued
+ * are answered first. Sessions still open are closed, TA secrets zeroized,
+ * the carveout unmapped and everything freed. The caller must make sure
+ * nobody calls into @sw once this has returned.
+ */
+void vtee_sw_stop(struct vtee_sw *sw)
+{
+	struct vtee_sw_req *req, *tmp;
+	struct vtee_sw_sess *sess;
+	LIST_HEAD(left);
+	int id;
+
+	if (IS_ERR_OR_NULL(sw))
+		return;
+
+	spin_lock(&sw->lock);
+	sw->stopping = true;
+	spin_unlock(&sw->lock);
+	kthread_stop(sw->thread);
+
+	/* A thread stopped before it first ran leaves messages behind. */
+	spin_lock(&sw->lock);
+	list_splice_init(&sw->queue, &left);
+	spin_unlock(&sw->lock);
+	list_for_each_entry_safe(req, tmp, &left, node) {
+		list_del(&req->node);
+		req->ret = -ESHUTDOWN;
+		complete(&req->done);
+	}
+
+	idr_for_each_entry(&sw->sessions, sess, id)
+		vtee_sw_sess_free(sess);
+	idr_destroy(&sw->sessions);
+	vtee_sw_tas_exit(sw, VTEE_SW_NUM_TAS);
+	vtee_sw_regions_free(sw);
+	if (sw->carveout)
+		memunmap(sw->carveout);
+	kfree(sw);
+}

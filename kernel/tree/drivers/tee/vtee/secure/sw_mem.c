@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vtee secure world: the region table and memref resolution.
+ *
+ * A region is protected memory of one use case. The normal world only
+ * ever describes memory (physical address or page list, window, and its
+ * claim "this is protected"); here the secure world checks that claim
+ * against its regions before touching a byte:
+ *  - a protected memref must lie wholly within one region and is accessed
+ *    through the secure mapping of that region;
+ *  - a normal memref must not overlap the carveout or any region and is
+ *    accessed page by page with kmap_local_page().
+ * Bounds arithmetic lives in msg_check.c. Everything here runs on the
+ * secure thread (or at start/stop), see sw_private.h.
+ */
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "msg_check.h"
+#include "sw_private.h"
+
+/**
+ * vtee_sw_region_add() - start policing protected memory
+ * @sw:		the secure world
+ * @paddr:	first byte, page aligned
+ * @size:	size in bytes, page aligned, not 0
+ * @use_case:	use case of the memory (1..3)
+ * @vaddr:	the secure world's mapping of @paddr
+ *
+ * The caller has checked where the memory comes from (the carveout, or
+ * memory lent by the normal world); this checks the region itself.
+ *
+ * Return: 0, -EINVAL if the region is malformed or overlaps another one,
+ * -ENOMEM.
+ */
+int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
+		       void *vaddr)
+{
+	struct vtee_sw_region *r;
+
+	if (!size || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(size) ||
+	    !vtee_msg_range_valid(paddr, size) ||
+	    !use_case || use_case > VTEE_FW_NUM_USE_CASES || !vaddr)
+		return -EINVAL;
+	list_for_each_entry(r, &sw->regions, node)
+		if (vtee_msg_ranges_overlap(paddr, size, r->paddr, r->size))
+			return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->paddr = paddr;
+	r->size = size;
+	r->use_case = use_case;
+	r->vaddr = vaddr;
+	list_add_tail(&r->node, &sw->regions);
+	return 0;
+}
+
+/**
+ * vtee_sw_regions_free() - forget all regions
+ * @sw:	the secure world, whose thread no longer runs
+ */
+void vtee_sw_regions_free(struct vtee_sw *sw)
+{
+	struct vtee_sw_region *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &sw->regions, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+}
+
+/**
+ * vtee_sw_region_find() - the region wholly holding a range
+ * @sw:		the secure world
+ * @paddr:	first byte of the range
+ * @size:	its size
+ *
+ * Return: the region, or NULL if no single region holds the whole range.
+ */
+struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
+					   u64 size)
+{
+	struct vtee_sw_region *r;
+
+	list_for_each_entry(r, &sw->regions, node)
+		if (vtee_msg_range_within(paddr, size, r->paddr, r->size))
+			return r;
+	return NULL;
+}
+
+/* Does [paddr, paddr + size) touch the carveout or any region? */
+static bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size)
+{
+	struct vtee_sw_region *r;
+
+	if (sw->carveout_size &&
+	    vtee_msg_ranges_overlap(paddr, size, sw->carveout_base,
+				    sw->carveout_size))
+		return true;
+	list_for_each_entry(r, &sw->regions, node)
+		if (vtee_msg_ranges_overlap(paddr, size, r->paddr, r->size))
+			return true;
+	return false;
+}
+
+static u32 vtee_sw_win_get_protected(struct vtee_sw *sw,
+				     struct vtee_msg_memref *mr,
+				     struct vtee_sw_win *win)
+{
+	struct vtee_sw_region *r;
+
+	/* Protected buffers are physically contiguous. */
+	if (mr->pages)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	r = vtee_sw_region_find(sw, mr->paddr, mr->buf_size);
+	if (!r)
+		return TEEC_ERROR_ACCESS_DENIED;
+	win->region = r;
+	win->vaddr = r->vaddr + (mr->paddr - r->paddr) + mr->offs;
+	return TEEC_SUCCESS;
+}
+
+static u32 vtee_sw_win_get_contig(struct vtee_sw *sw,
+				  struct vtee_msg_memref *mr,
+				  struct vtee_sw_win *win)
+{
+	u64 first, last;
+
+	if (!vtee_msg_range_valid(mr->paddr, mr->buf_size))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	if (vtee_sw_touches_protected(sw, mr->paddr, mr->buf_size))
+		return TEEC_ERROR_ACCESS_DENIED;
+	win->paddr = mr->paddr + mr->offs;
+	if (!mr->size)
+		return TEEC_SUCCESS;
+	/* Only memory with a struct page can be reached with kmap. */
+	first = PHYS_PFN(win->paddr);
+	last = PHYS_PFN(win->paddr + mr->size - 1);
+	for (; first <= last; first++)
+		if (!pfn_valid(first))
+			return TEEC_ERROR_BAD_PARAMETERS;
+	return TEEC_SUCCESS;
+}
+
+static u32 vtee_sw_win_get_pages(struct vtee_sw *sw,
+				 struct vtee_msg_memref *mr,
+				 struct vtee_sw_win *win)
+{
+	u64 end, npages, i;
+
+	if (mr->page_offs >= PAGE_SIZE ||
+	    check_add_overflow((u64)mr->page_offs, mr->buf_size, &end) ||
+	    end > U64_MAX - PAGE_SIZE)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	npages = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+	for (i = 0; i < npages; i++)
+		if (vtee_sw_touches_protected(sw, page_to_phys(mr->pages[i]),
+					      PAGE_SIZE))
+			return TEEC_ERROR_ACCESS_DENIED;
+	win->pages = mr->pages;
+	win->pos = mr->page_offs + mr->offs;
+	return TEEC_SUCCESS;
+}
+
+/**
+ * vtee_sw_win_get() - check a memref and resolve its window
+ * @sw:			the secure world
+ * @mr:			the memref, as the normal world filled it
+ * @want_protected:	the kind of memory the caller needs
+ * @win:		out: the window, for vtee_sw_win_read()/_write() or,
+ *			for protected memory, @win->vaddr
+ *
+ * A null memref (no address, no pages, buf_size and offs 0) resolves to a
+ * window without memory (@win->null) of the size the client gave, so that
+ * a TA can answer TEEC_ERROR_SHORT_BUFFER with the size it needs.
+ *
+ * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS if the window is out of
+ * the buffer's bounds or the buffer is malformed; TEEC_ERROR_ACCESS_DENIED
+ * if the memory is not of the kind wanted, whatever the memref claims.
+ */
+u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
+		    bool want_protected, struct vtee_sw_win *win)
+{
+	memset(win, 0, sizeof(*win));
+	win->mr = mr;
+	if (!mr->paddr && !mr->pages && !mr->buf_size && !mr->offs) {
+		win->null = true;
+		win->size = mr->size;
+		return TEEC_SUCCESS;
+	}
+	if (vtee_msg_check_window(mr->buf_size, mr->offs, mr->size))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	if (mr->protected != want_protected)
+		return TEEC_ERROR_ACCESS_DENIED;
+	win->size = mr->size;
+	if (want_protected)
+		return vtee_sw_win_get_protected(sw, mr, win);
+	if (mr->pages)
+		return vtee_sw_win_get_pages(sw, mr, win);
+	return vtee_sw_win_get_contig(sw, mr, win);
+}
+
+/*
+ * Copy between normal memory at byte @pos of @win and a kernel buffer,
+ * page by page: into @win from @src if @src is set, else from @win to @dst.
+ */
+static void vtee_sw_win_copy_normal(const struct vtee_sw_win *win, u64 pos,
+				    void *dst, const void *src, size_t len)
+{
+	u64 at = (win->pages ? win->pos : win->paddr) + pos;
+
+	while (len) {
+		size_t in_page = at & ~PAGE_MASK;
+		size_t n = min_t(size_t, len, PAGE_SIZE - in_page);
+		struct page *page;
+		void *p;
+
+		if (win->pages)
+			page = win->pages[at >> PAGE_SHIFT];
+		else
+			page = pfn_to_page(PHYS_PFN(at));
+		p = kmap_local_page(page);
+		if (src) {
+			memcpy(p + in_page, src, n);
+			src += n;
+		} else {
+			memcpy(dst, p + in_page, n);
+			dst += n;
+		}
+		kunmap_local(p);
+		if (src)
+			flush_dcache_page(page);
+		at += n;
+		len -= n;
+		cond_resched();
+	}
+}
+
+static int vtee_sw_win_check(const struct vtee_sw_win *win, u64 pos,
+			     size_t len)
+{
+	if (!len)
+		return 0;
+	if (win->null || vtee_msg_check_window(win->size, pos, len))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vtee_sw_win_read() - copy from a window into the secure world
+ * @win:	the window
+ * @pos:	offset in the window
+ * @dst:	kernel buffer owned by the secure world (or a secure mapping)
+ * @len:	bytes to copy
+ *
+ * Return: 0, or -EINVAL if [@pos, @pos + @len) is not inside the window
+ * (or the window has no memory).
+ */
+int vtee_sw_win_read(const struct vtee_sw_win *win, u64 pos, void *dst,
+		     size_t len)
+{
+	int ret = vtee_sw_win_check(win, pos, len);
+
+	if (ret || !len)
+		return ret;
+	if (win->region)
+		memcpy(dst, win->vaddr + pos, len);
+	else
+		vtee_sw_win_copy_normal(win, pos, dst, NULL, len);
+	return 0;
+}
+
+/**
+ * vtee_sw_win_write() - copy from the secure world into a window
+ * @win:	the window
+ * @pos:	offset in the window
+ * @src:	kernel buffer owned by the secure world (or a secure mapping)
+ * @len:	bytes to copy
+ *
+ * Return: 0, or -EINVAL if [@pos, @pos + @len) is not inside the window
+ * (or the window has no memory).
+ */
+int vtee_sw_win_write(const struct vtee_sw_win *win, u64 pos, const void *src,
+		      size_t len)
+{
+	int ret = vtee_sw_win_check(win, pos, len);
+
+	if (ret || !len)
+		return ret;
+	if (win->region)
+		memcpy(win->vaddr + pos, src, len);
+	else
+		vtee_sw_win_copy_normal(win, pos, NULL, src, len);
+	return 0;
+}
+
+/**
+ * vtee_sw_win_copy() - copy between a protected and another window
+ * @dst:	destination window, from its start
+ * @src:	source window, from its start
+ * @len:	bytes to copy
+ *
+ * One of the windows must be protected memory: the copy goes through its
+ * secure mapping, the other side through vtee_sw_win_read()/_write().
+ *
+ * Return: 0, or -EINVAL if @len does not fit either window (or one that
+ * must hold bytes has no memory), or neither window is protected.
+ */
+int vtee_sw_win_copy(const struct vtee_sw_win *dst,
+		     const struct vtee_sw_win *src, size_t len)
+{
+	if (vtee_sw_win_check(dst, 0, len) || vtee_sw_win_check(src, 0, len))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (dst->region)
+		return vtee_sw_win_read(src, 0, dst->vaddr, len);
+	if (src->region)
+		return vtee_sw_win_write(dst, 0, src->vaddr, len);
+	return -EINVAL;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vtee secure world: private state, shared by the files under secure/
+ * only. The normal world sees none of this (it has sw.h).
+ *
+ * Concurrency model: one kernel thread, "vtee-secure", plays the secure
+ * CPU and handles one message at a time. All secure state (sessions,
+ * regions, TA data) is owned by that thread and touched by nobody else,
+ * so it needs no lock; only the message queue and the counters, which the
+ * normal world reaches through sw.h, are locked. vtee_sw_start() and
+ * vtee_sw_stop() touch secure state while the thread does not run.
+ */
+#ifndef VTEE_SW_PRIVATE_H
+#define VTEE_SW_PRIVATE_H
+
+#include <linux/idr.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uuid.h>
+#include <linux/wait.h>
+
+#include "firewall.h"
+#include "sw.h"
+
+struct task_struct;
+struct vtee_sw_sess;
+
+/**
+ * struct vtee_sw_region - protected memory the secure world polices
+ * @node:	entry in vtee_sw.regions
+ * @paddr:	first byte (page aligned)
+ * @size:	size in bytes (page aligned, not 0)
+ * @use_case:	use case the memory belongs to (1..3)
+ * @vaddr:	the secure world's mapping of @paddr; every CPU access to
+ *		protected memory goes through it
+ *
+ * Carveout regions are mapped through the carveout's mapping. Memory lent
+ * from outside the carveout (dynamic pools) comes with its own mapping:
+ * vtee_sw_region_add() takes @vaddr from its caller for that reason.
+ */
+struct vtee_sw_region {
+	struct list_head node;
+	u64 paddr;
+	u64 size;
+	u32 use_case;
+	void *vaddr;
+};
+
+/**
+ * struct vtee_sw_ta - a pseudo trusted application
+ * @name:	short name, for logs
+ * @uuid:	what clients open
+ * @init:	optional: set up the TA's world-global data when the secure
+ *		world starts; 0 or -errno
+ * @exit:	optional: tear it down (and zeroize secrets) when it stops
+ * @open:	optional: accept a session; TEEC_* result
+ * @invoke:	run command @func with the packed parameter types @types
+ *		(VTEE_MSG_TYPES()) on @params; TEEC_* result (origin
+ *		TEEC_ORIGIN_TRUSTED_APP)
+ * @close:	optional: forget a session
+ *
+ * All callbacks but @init/@exit run on the secure thread.
+ */
+struct vtee_sw_ta {
+	const char *name;
+	uuid_t uuid;
+	int (*init)(struct vtee_sw *sw, void **data);
+	void (*exit)(struct vtee_sw *sw, void *data);
+	u32 (*open)(struct vtee_sw_sess *sess, u32 types,
+		    struct vtee_msg_param *params);
+	u32 (*invoke)(struct vtee_sw_sess *sess, u32 func, u32 types,
+		      struct vtee_msg_param *params);
+	void (*close)(struct vtee_sw_sess *sess);
+};
+
+/**
+ * struct vtee_sw_sess - an open session
+ * @sw:		the secure world
+ * @ta:		the TA it talks to
+ * @ta_data:	that TA's world-global data (from vtee_sw_ta.init)
+ * @priv:	the TA's per-session data
+ * @id:		session id given to the normal world
+ * @login:	TEE_IOCTL_LOGIN_* the client opened it with
+ * @client_uid:	the client's uid for TEE_IOCTL_LOGIN_USER
+ * @cancel_id:	cancellation requested for calls with this id (0: none)
+ */
+struct vtee_sw_sess {
+	struct vtee_sw *sw;
+	const struct vtee_sw_ta *ta;
+	void *ta_data;
+	void *priv;
+	u32 id;
+	u32 login;
+	u32 client_uid;
+	u32 cancel_id;
+};
+
+/**
+ * struct vtee_sw_win - a memref window the secure world has checked
+ * @mr:		the memref it came from (for size updates)
+ * @null:	null memref: no buffer, @size only says what the client has
+ * @region:	protected memory: the region holding the whole buffer;
+ *		NULL for normal memory
+ * @vaddr:	protected memory: secure mapping of the window's first byte
+ * @paddr:	normal contiguous memory: the window's first byte
+ * @pages:	normal page-list memory: the buffer's pages (NULL: contiguous)
+ * @pos:	normal page-list memory: the window's first byte, counted
+ *		from the start of @pages[0]
+ * @size:	window size in bytes
+ */
+struct vtee_sw_win {
+	struct vtee_msg_memref *mr;
+	bool null;
+	struct vtee_sw_region *region;
+	void *vaddr;
+	u64 paddr;
+	struct page **pages;
+	u64 pos;
+	u64 size;
+};
+
+/* Number of TAs in vtee_sw_tas[] (sw_core.c) */
+#define VTEE_SW_NUM_TAS		2
+
+/**
+ * struct vtee_sw - the emulated secure world
+ * @carveout_base:	physical start of the static carveout (0: none)
+ * @carveout_size:	its size
+ * @carveout:		the secure world's mapping of it (NULL: none)
+ * @fw:			firewall table; read-only after vtee_sw_start(), so
+ *			read without locking from any thread
+ * @thread:		the secure CPU
+ * @lock:		guards @queue, @stopping and @stats
+ * @queue:		messages waiting for the secure CPU (struct vtee_sw_req)
+ * @stopping:		vtee_sw_stop() has begun; no message is queued after
+ * @wq:			the secure thread sleeps here for @queue
+ * @stats:		counters
+ * @sessions:		open sessions by id; secure thread only
+ * @regions:		struct vtee_sw_region list; secure thread only
+ * @ta_data:		each TA's world-global data, as vtee_sw_tas[];
+ *			written at start and stop only, used by the thread
+ */
+struct vtee_sw {
+	phys_addr_t carveout_base;
+	size_t carveout_size;
+	void *carveout;
+	struct vtee_fw fw;
+
+	struct task_struct *thread;
+	spinlock_t lock;	/* see kernel-doc: queue, stopping, stats */
+	struct list_head queue;
+	bool stopping;
+	wait_queue_head_t wq;
+	struct vtee_sw_stats stats;
+
+	struct idr sessions;
+	struct list_head regions;
+	void *ta_data[VTEE_SW_NUM_TAS];
+};
+
+extern const struct vtee_sw_ta vtee_ta_sdp;
+extern const struct vtee_sw_ta vtee_ta_crypt;
+
+/* sw_mem.c */
+int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
+		       void *vaddr);
+void vtee_sw_regions_free(struct vtee_sw *sw);
+struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
+					   u64 size);
+u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
+		    bool want_protected, struct vtee_sw_win *win);
+int vtee_sw_win_read(const struct vtee_sw_win *win, u64 pos, void *dst,
+		     size_t len);
+int vtee_sw_win_write(const struct vtee_sw_win *win, u64 pos, const void *src,
+		      size_t len);
+int vtee_sw_win_copy(const struct vtee_sw_win *dst,
+		     const struct vtee_sw_win *src, size_t len);
+
+#endif /* VTEE_SW_PRIVATE_H */
