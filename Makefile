@@ -16,7 +16,7 @@ DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
-TAP_H := tests/lib/tap.h
+TAP_H := $(wildcard tests/lib/*.h)
 
 .PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
 	userspace host-tests clean

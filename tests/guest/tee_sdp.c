@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tee_sdp - OP-TEE's secure data path test TA protocol against vtee, in
+ * the style of xtest 1014: random data at random offsets is injected from
+ * normal into protected memory, transformed there (b -> (~b + 1) & 0xff)
+ * and dumped back, for every protected heap; memrefs of the wrong kind,
+ * out-of-bounds memrefs, wrong parameter types, unknown commands, closed
+ * sessions and unknown TAs are refused as documented.
+ *
+ * PROTMEM_SEED=<n> replays a run (the seed is printed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "protmem_test.h"
+#include "tap.h"
+
+#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
+#define SDP_INJECT	0
+#define SDP_TRANSFORM	1
+#define SDP_DUMP	2
+
+#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
+#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
+#define MR_INOUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT
+#define VAL_IN		TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
+
+#define ITERATIONS	12
+#define PROT_SIZE	(256 * 1024)
+#define NORMAL_SIZE	(64 * 1024)
+#define SENTINEL	0x5a
+
+static inline uint8_t sdp_transform(uint8_t b)
+{
+	return (uint8_t)((~b + 1) & 0xff);
+}
+
+static struct pm_res inject(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
+			    uint64_t in_len, int32_t out_id, uint64_t out_off,
+			    uint64_t out_len, uint64_t *out_size)
+{
+	struct tee_ioctl_param p[2] = {
+		pm_p_memref(MR_IN, in_id, in_off, in_len),
+		pm_p_memref(MR_OUT, out_id, out_off, out_len),
+	};
+	struct pm_res r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+
+	if (out_size)
+		*out_size = p[1].b;
+	return r;
+}
+
+static struct pm_res transform(int tee, uint32_t s, int32_t id, uint64_t off,
+			       uint64_t len)
+{
+	struct tee_ioctl_param p[1] = { pm_p_memref(MR_INOUT, id, off, len) };
+
+	return pm_invoke(tee, s, SDP_TRANSFORM, p, 1);
+}
+
+static struct pm_res dump(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
+			  uint64_t in_len, int32_t out_id, uint64_t out_off,
+			  uint64_t out_len, uint64_t *out_size)
+{
+	struct tee_ioctl_param p[2] = {
+		pm_p_memref(MR_IN, in_id, in_off, in_len),
+		pm_p_memref(MR_OUT, out_id, out_off, out_len),
+	};
+	struct pm_res r = pm_invoke(tee, s, SDP_DUMP, p, 2);
+
+	if (out_size)
+		*out_size = p[1].b;
+	return r;
+}
+
+/* First differing offset of @a and @b, or -1. */
+static long first_diff(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (long)i;
+	return -1;
+}
+
+/*
+ * xtest 1014 style round trip on one protected buffer (@prot_id, @prot_size
+ * bytes): random windows, random data; inject, transform, dump, compare.
+ */
+static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
+		       int32_t prot_id, uint64_t prot_size,
+		       struct pm_shm *in, struct pm_shm *out, struct pm_rng *rng)
+{
+	unsigned int it, bad_rt = 0, bad_guard = 0, bad_size = 0, bad_twice = 0;
+	uint8_t *want = malloc(NORMAL_SIZE);
+	uint64_t len, in_off, po, out_off, osz;
+	struct pm_res r;
+	long d;
+	size_t i;
+
+	if (!want) {
+		tap_skip(t, "out of memory", "%s: SDP round trip", what);
+		return;
+	}
+	for (it = 0; it < ITERATIONS; it++) {
+		/* Mostly sub-page and multi-page lengths, sometimes the whole shm */
+		len = it == 0 ? NORMAL_SIZE : pm_rng_range(rng, 1, it & 1 ? 4096 : NORMAL_SIZE);
+		in_off = pm_rng_range(rng, 0, in->size - len);
+		po = pm_rng_range(rng, 0, prot_size - len);
+		out_off = pm_rng_range(rng, 0, out->size - len);
+		pm_rng_fill(rng, in->p + in_off, len);
+
+		r = inject(tee, s, in->id, in_off, len, prot_id, po, len, &osz);
+		if (!pm_res_ok(&r)) {
+			tap_diag("iteration %u: INJECT %" PRIu64 "@%" PRIu64 " -> @%" PRIu64,
+				 it, len, in_off, po);
+			pm_diag_res("INJECT", &r);
+			bad_rt++;
+			continue;
+		}
+		bad_size += osz != len;
+		r = transform(tee, s, prot_id, po, len);
+		if (!pm_res_ok(&r)) {
+			tap_diag("iteration %u: TRANSFORM %" PRIu64 "@%" PRIu64, it, len, po);
+			pm_diag_res("TRANSFORM", &r);
+			bad_rt++;
+			continue;
+		}
+		memset(out->p, SENTINEL, out->size);
+		r = dump(tee, s, prot_id, po, len, out->id, out_off, len, &osz);
+		if (!pm_res_ok(&r)) {
+			tap_diag("iteration %u: DUMP %" PRIu64 "@%" PRIu64 " -> @%" PRIu64,
+				 it, len, po, out_off);
+			pm_diag_res("DUMP", &r);
+			bad_rt++;
+			continue;
+		}
+		bad_size += osz != len;
+		for (i = 0; i < len; i++)
+			want[i] = sdp_transform(in->p[in_off + i]);
+		d = first_diff(out->p + out_off, want, len);
+		if (d >= 0) {
+			tap_diag("iteration %u: %" PRIu64 " bytes, in@%" PRIu64 " prot@%" PRIu64
+				 " out@%" PRIu64 ": byte %ld is %#x, want %#x", it, len,
+				 in_off, po, out_off, d, out->p[out_off + d], want[d]);
+			bad_rt++;
+		}
+		for (i = 0; i < out->size; i++) {
+			if ((i < out_off || i >= out_off + len) &&
+			    out->p[i] != SENTINEL) {
+				tap_diag("iteration %u: DUMP wrote byte %zu outside [%" PRIu64
+					 ", %" PRIu64 ")", it, i, out_off, out_off + len);
+				bad_guard++;
+				break;
+			}
+		}
+
+		/* The transform is an involution: twice gives the input back */
+		r = transform(tee, s, prot_id, po, len);
+		if (pm_res_ok(&r))
+			r = dump(tee, s, prot_id, po, len, out->id, out_off, len, NULL);
+		if (!pm_res_ok(&r) ||
+		    first_diff(out->p + out_off, in->p + in_off, len) >= 0) {
+			if (!pm_res_ok(&r))
+				pm_diag_res("second TRANSFORM/DUMP", &r);
+			else
+				tap_diag("iteration %u: transforming twice did not restore the input", it);
+			bad_twice++;
+		}
+	}
+	free(want);
+	tap_ok(t, bad_rt == 0, "%s: inject -> transform -> dump gives the transformed data (%d random iterations)",
+	       what, ITERATIONS);
+	tap_ok(t, bad_guard == 0, "%s: DUMP writes only inside its output window", what);
+	tap_ok(t, bad_size == 0, "%s: INJECT and DUMP report the bytes written as output size", what);
+	tap_ok(t, bad_twice == 0, "%s: transforming twice restores the input (in place, whole window)", what);
+}
+
+static void test_round_trips(struct tap *t, int tee, uint32_t s,
+			     struct pm_shm *in, struct pm_shm *out,
+			     struct pm_rng *rng)
+{
+	struct tee_ioctl_protmem_alloc_data a;
+	struct pm_prot pb;
+	unsigned int i;
+	int fd, shm, ret;
+	int32_t id = 0;
+	uint64_t size = 0;
+
+	for (i = 0; i < PM_NUM_USE_CASES; i++) {
+		const struct pm_use_case *u = pm_use_case(i);
+
+		ret = pm_prot_new(tee, u->heap, PROT_SIZE, &pb);
+		if (!tap_ok(t, ret == 0, "%s: a %d KiB protected buffer, registered", u->name,
+			    PROT_SIZE / 1024)) {
+			tap_diag("alloc/register: %s", strerror(-ret));
+			continue;
+		}
+		round_trip(t, u->heap, tee, s, pb.id, pb.size, in, out, rng);
+		pm_prot_free(&pb);
+	}
+
+	/* The same through TEE_IOC_PROTMEM_ALLOC */
+	fd = pm_protmem_alloc(tee, PROT_SIZE, 0, TEE_PROTMEM_SECURE_VIDEO_PLAY, &a);
+	shm = fd >= 0 ? pm_shm_register_fd(tee, fd, &id, &size) : fd;
+	if (tap_ok(t, shm >= 0, "a TEE_IOC_PROTMEM_ALLOC buffer, registered"))
+		round_trip(t, "TEE_IOC_PROTMEM_ALLOC buffer", tee, s, id, size,
+			   in, out, rng);
+	else
+		tap_diag("alloc/register: %s", strerror(-shm));
+	if (shm >= 0)
+		close(shm);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int expect_ret(struct tap *t, const struct pm_res *r, uint32_t ret,
+		      const char *what)
+{
+	if (tap_ok(t, r->err == 0 && r->ret == ret, "%s", what))
+		return 1;
+	pm_diag_res(what, r);
+	return 0;
+}
+
+static int expect_einval(struct tap *t, const struct pm_res *r,
+			 const char *what)
+{
+	if (tap_ok(t, r->err == -EINVAL, "%s", what))
+		return 1;
+	pm_diag_res(what, r);
+	return 0;
+}
+
+static void test_short_buffer(struct tap *t, int tee, uint32_t s,
+			      const struct pm_prot *pb, struct pm_shm *in,
+			      struct pm_shm *out)
+{
+	struct pm_res r;
+	uint64_t osz = 0;
+
+	r = inject(tee, s, in->id, 0, 8192, pb->id, 0, 4096, &osz);
+	expect_ret(t, &r, PM_TEEC_ERROR_SHORT_BUFFER,
+		   "INJECT into a protected window smaller than the input: SHORT_BUFFER");
+	if (!tap_ok(t, r.err == 0 && r.origin == PM_TEEC_ORIGIN_TRUSTED_APP,
+		    "... with origin TRUSTED_APP"))
+		pm_diag_res("INJECT short", &r);
+	if (!tap_ok(t, r.err == 0 && osz == 8192, "... and the output size set to the size needed"))
+		tap_diag("size %" PRIu64, osz);
+
+	r = dump(tee, s, pb->id, 0, 8192, out->id, 0, 100, &osz);
+	expect_ret(t, &r, PM_TEEC_ERROR_SHORT_BUFFER,
+		   "DUMP into a normal window smaller than the input: SHORT_BUFFER");
+	if (!tap_ok(t, r.err == 0 && osz == 8192, "... with the output size set to the size needed"))
+		tap_diag("size %" PRIu64, osz);
+}
+
+static void test_wrong_kind(struct tap *t, int tee, uint32_t s,
+			    const struct pm_prot *pb, const struct pm_prot *pb2,
+			    struct pm_shm *in, struct pm_shm *out)
+{
+	struct pm_res r;
+
+	r = inject(tee, s, in->id, 0, 4096, out->id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+		   "INJECT with a normal shm as the protected output: ACCESS_DENIED");
+	r = inject(tee, s, pb2->id, 0, 4096, pb->id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+		   "INJECT with a protected shm as the normal input: ACCESS_DENIED");
+	r = transform(tee, s, in->id, 0, 4096);
+	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+		   "TRANSFORM of a normal shm: ACCESS_DENIED");
+	r = dump(tee, s, in->id, 0, 4096, out->id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+		   "DUMP with a normal shm as the protected input: ACCESS_DENIED");
+	r = dump(tee, s, pb->id, 0, 4096, pb2->id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+		   "DUMP into a protected shm as the normal output: ACCESS_DENIED");
+	if (!tap_ok(t, r.err == 0 && r.origin == PM_TEEC_ORIGIN_TRUSTED_APP,
+		    "ACCESS_DENIED comes with origin TRUSTED_APP"))
+		pm_diag_res("DUMP wrong kind", &r);
+}
+
+/*
+ * xtest 1014's out-of-bounds memrefs. The TEE core checks every memref
+ * against its shared memory before the driver sees it, so these fail at
+ * the ioctl with EINVAL and the TA never runs: the buffer is unchanged.
+ */
+static void test_out_of_bounds(struct tap *t, int tee, uint32_t s,
+			       const struct pm_prot *pb, struct pm_shm *in,
+			       struct pm_shm *out)
+{
+	const uint64_t sz = pb->size;
+	struct pm_res r;
+	int ok;
+
+	/* Known content in the protected buffer's first NORMAL_SIZE bytes */
+	memset(in->p, 0x3c, in->size);
+	r = inject(tee, s, in->id, 0, NORMAL_SIZE, pb->id, 0, NORMAL_SIZE, NULL);
+	if (!pm_res_ok(&r))
+		pm_diag_res("INJECT (setup)", &r);
+
+	r = transform(tee, s, pb->id, sz, 1);
+	expect_einval(t, &r, "protected memref with offset == size: EINVAL at the ioctl");
+	r = transform(tee, s, pb->id, 0, sz + 1);
+	expect_einval(t, &r, "protected memref of size + 1: EINVAL at the ioctl");
+	r = transform(tee, s, pb->id, 0, sz + 4096);
+	expect_einval(t, &r, "protected memref of size + 4096: EINVAL at the ioctl");
+	r = transform(tee, s, pb->id, 4096, UINT64_MAX - 4095);
+	expect_einval(t, &r, "protected memref whose offset + size wraps to 0: EINVAL at the ioctl");
+	r = transform(tee, s, pb->id, UINT64_MAX, 2);
+	expect_einval(t, &r, "protected memref at offset 2^64-1 (end wraps): EINVAL at the ioctl");
+	r = inject(tee, s, in->id, in->size, 1, pb->id, 0, 4096, NULL);
+	expect_einval(t, &r, "normal memref with offset == size: EINVAL at the ioctl");
+	r = inject(tee, s, in->id, 0, in->size + 1, pb->id, 0, sz, NULL);
+	expect_einval(t, &r, "normal memref of size + 1: EINVAL at the ioctl");
+	r = dump(tee, s, pb->id, 0, 4096, out->id, 1, UINT64_MAX, NULL);
+	expect_einval(t, &r, "normal output memref whose offset + size wraps: EINVAL at the ioctl");
+	r = transform(tee, s, 0x7fffffff, 0, 16);
+	expect_einval(t, &r, "memref with an unknown shm id: EINVAL at the ioctl");
+
+	/* None of them ran: the content is still the injected 0x3c */
+	memset(out->p, 0, out->size);
+	r = dump(tee, s, pb->id, 0, NORMAL_SIZE, out->id, 0, NORMAL_SIZE, NULL);
+	ok = pm_res_ok(&r);
+	for (size_t i = 0; ok && i < NORMAL_SIZE; i++)
+		ok = out->p[i] == 0x3c;
+	if (!tap_ok(t, ok, "the refused calls left the protected buffer unchanged"))
+		pm_diag_res("DUMP (check)", &r);
+}
+
+static void test_bad_types(struct tap *t, int tee, uint32_t s,
+			   const struct pm_prot *pb, struct pm_shm *in,
+			   struct pm_shm *out)
+{
+	struct tee_ioctl_param p[4];
+	struct pm_res r;
+
+	p[0] = pm_p_memref(MR_IN, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, SDP_TRANSFORM, p, 1);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "TRANSFORM with MEMREF_INPUT instead of INOUT: BAD_PARAMETERS");
+
+	p[0] = pm_p_memref(MR_INOUT, pb->id, 0, 4096);
+	p[1] = pm_p_value(VAL_IN, 1, 2, 3);
+	r = pm_invoke(tee, s, SDP_TRANSFORM, p, 2);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "TRANSFORM with an extra value parameter: BAD_PARAMETERS");
+
+	p[0] = pm_p_value(VAL_IN, 0, 4096, 0);
+	p[1] = pm_p_memref(MR_OUT, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "INJECT with a value where the input memref goes: BAD_PARAMETERS");
+
+	p[0] = pm_p_memref(MR_OUT, in->id, 0, 4096);
+	p[1] = pm_p_memref(MR_IN, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "INJECT with the memref directions swapped: BAD_PARAMETERS");
+
+	p[0] = pm_p_memref(MR_IN, pb->id, 0, 4096);
+	p[1] = pm_p_none();
+	p[2] = pm_p_none();
+	p[3] = pm_p_memref(MR_OUT, out->id, 0, 4096);
+	r = pm_invoke(tee, s, SDP_DUMP, p, 4);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "DUMP with its output as param3 instead of param1: BAD_PARAMETERS");
+
+	r = pm_invoke(tee, s, SDP_DUMP, NULL, 0);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "DUMP without parameters: BAD_PARAMETERS");
+
+	r = pm_invoke(tee, s, 0x77, NULL, 0);
+	if (tap_ok(t, r.err == 0 && (r.ret == PM_TEEC_ERROR_BAD_PARAMETERS ||
+				     r.ret == PM_TEEC_ERROR_NOT_SUPPORTED),
+		   "an unknown command is refused (BAD_PARAMETERS or NOT_SUPPORTED)"))
+		tap_diag("unknown command answered %s",
+			 r.ret == PM_TEEC_ERROR_BAD_PARAMETERS ?
+			 "BAD_PARAMETERS" : "NOT_SUPPORTED");
+	else
+		pm_diag_res("unknown command", &r);
+}
+
+static void test_sessions(struct tap *t, int tee, const uint8_t *uuid)
+{
+	uint8_t unknown[TEE_IOCTL_UUID_LEN];
+	uint32_t s2 = 0, s3 = 0;
+	struct pm_res r;
+	int ret;
+
+	r = pm_open_public(tee, uuid, &s2);
+	if (!tap_ok(t, pm_res_ok(&r), "a second session opens")) {
+		pm_diag_res("open session", &r);
+		return;
+	}
+	ret = pm_close_session(tee, s2);
+	if (!tap_ok(t, ret == 0, "the session closes"))
+		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
+	r = pm_invoke(tee, s2, SDP_DUMP, NULL, 0);
+	expect_einval(t, &r, "invoking a closed session fails with EINVAL");
+	ret = pm_close_session(tee, s2);
+	if (!tap_ok(t, ret == -EINVAL, "closing it again fails with EINVAL"))
+		tap_diag("ret %d", ret);
+
+	/* A session belongs to the context (open file) that opened it */
+	r = pm_open_public(tee, uuid, &s3);
+	if (pm_res_ok(&r)) {
+		int tee2 = pm_tee_open();
+
+		if (tee2 >= 0) {
+			r = pm_invoke(tee2, s3, SDP_DUMP, NULL, 0);
+			expect_einval(t, &r, "another TEE context cannot invoke the session (EINVAL)");
+			ret = pm_close_session(tee2, s3);
+			if (!tap_ok(t, ret == -EINVAL, "... nor close it (EINVAL)"))
+				tap_diag("ret %d", ret);
+			close(tee2);
+		}
+		pm_close_session(tee, s3);
+	}
+
+	pm_uuid_parse("12345678-5b69-11e4-9dbb-101f74f0009a", unknown);
+	r = pm_open_public(tee, unknown, &s3);
+	if (r.err == 0 && r.ret == PM_TEEC_SUCCESS)
+		pm_close_session(tee, s3);
+	if (expect_ret(t, &r, PM_TEEC_ERROR_ITEM_NOT_FOUND,
+		       "opening an unknown UUID fails with ITEM_NOT_FOUND"))
+		tap_diag("origin %u", r.origin);
+}
+
+int main(void)
+{
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct pm_shm in = { .fd = -1 }, out = { .fd = -1 };
+	struct pm_prot pb = { -1, -1, 0, 0 }, pb2 = { -1, -1, 0, 0 };
+	struct pm_rng rng;
+	uint64_t seed = pm_seed();
+	uint32_t s = 0;
+	struct pm_res r;
+	struct tap t;
+	int tee, ret;
+
+	tap_init(&t);
+	tap_diag("seed %" PRIu64 " (PROTMEM_SEED=%" PRIu64 " replays this run)",
+		 seed, seed);
+	pm_rng_init(&rng, seed);
+	pm_uuid_parse(SDP_TA_UUID, uuid);
+
+	tee = pm_tee_open();
+	if (!tap_ok(&t, tee >= 0, "%s opens", PM_TEE_DEV)) {
+		tap_diag("open: %s", strerror(-tee));
+		return tap_done(&t);
+	}
+	r = pm_open_public(tee, uuid, &s);
+	if (!tap_ok(&t, pm_res_ok(&r), "a session to the SDP TA opens (login PUBLIC)")) {
+		pm_diag_res("open session", &r);
+		close(tee);
+		return tap_done(&t);
+	}
+	ret = pm_shm_new(tee, NORMAL_SIZE, &in);
+	if (!ret)
+		ret = pm_shm_new(tee, NORMAL_SIZE, &out);
+	if (!tap_ok(&t, ret == 0 && in.size >= NORMAL_SIZE && out.size >= NORMAL_SIZE,
+		    "two %d KiB normal shms (TEE_IOC_SHM_ALLOC) map", NORMAL_SIZE / 1024)) {
+		tap_diag("shm: %s", strerror(-ret));
+		goto out;
+	}
+
+	test_round_trips(&t, tee, s, &in, &out, &rng);
+
+	ret = pm_prot_new(tee, pm_use_case(0)->heap, PROT_SIZE, &pb);
+	if (!ret)
+		ret = pm_prot_new(tee, pm_use_case(1)->heap, 4096, &pb2);
+	if (tap_ok(&t, ret == 0, "protected buffers for the negative cases")) {
+		test_short_buffer(&t, tee, s, &pb, &in, &out);
+		test_wrong_kind(&t, tee, s, &pb, &pb2, &in, &out);
+		test_out_of_bounds(&t, tee, s, &pb, &in, &out);
+		test_bad_types(&t, tee, s, &pb, &in, &out);
+	} else {
+		tap_diag("alloc/register: %s", strerror(-ret));
+	}
+	pm_prot_free(&pb);
+	pm_prot_free(&pb2);
+	test_sessions(&t, tee, uuid);
+
+out:
+	pm_shm_free(&in);
+	pm_shm_free(&out);
+	ret = pm_close_session(tee, s);
+	if (!tap_ok(&t, ret == 0, "the first session closes"))
+		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
+	close(tee);
+	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
+	       "pools fully free and clean at the end");
+	return tap_done(&t);
+}

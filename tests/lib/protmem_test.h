@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * protmem_test.h - helpers shared by protmem's guest TAP programs.
+ *
+ * Everything is static inline so that each test program stays one .c
+ * file. Conventions: functions that wrap a syscall return the new fd or 0
+ * on success and -errno on failure (errno is also left set); nothing here
+ * prints except the pm_diag_*() helpers, which use tap_diag().
+ *
+ * What is here:
+ *  - the three use cases: heap path, sysfs name, TEE_PROTMEM_* value;
+ *  - DMA-heap allocation;
+ *  - the sysfs figures of a pool (/sys/class/tee/teeN/protmem/<use-case>/)
+ *    and waiting until every pool is fully free and clean;
+ *  - the TEE: open, version, shm alloc/register-fd, protmem alloc, open
+ *    session / invoke / close session with parameters;
+ *  - a seeded PRNG whose seed the tests print.
+ */
+#ifndef PROTMEM_TEST_H
+#define PROTMEM_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/tee.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* ---- constants ---------------------------------------------------------- */
+
+#define PM_TEE_DEV		"/dev/tee0"
+#define PM_SYS_HEAP		"/dev/dma_heap/system"
+#define PM_VTEE_SYSFS		"/sys/bus/platform/devices/vtee"
+#define PM_NUM_USE_CASES	3
+#define PM_MIB			(1ULL << 20)
+/* The background scrubber needs a moment after frees. */
+#define PM_CLEAN_TIMEOUT_MS	10000
+
+/* GlobalPlatform TEE Client API results and origins */
+#define PM_TEEC_SUCCESS			0x00000000u
+#define PM_TEEC_ERROR_GENERIC		0xFFFF0000u
+#define PM_TEEC_ERROR_ACCESS_DENIED	0xFFFF0001u
+#define PM_TEEC_ERROR_BAD_PARAMETERS	0xFFFF0006u
+#define PM_TEEC_ERROR_ITEM_NOT_FOUND	0xFFFF0008u
+#define PM_TEEC_ERROR_NOT_SUPPORTED	0xFFFF000Au
+#define PM_TEEC_ERROR_OUT_OF_MEMORY	0xFFFF000Cu
+#define PM_TEEC_ERROR_SHORT_BUFFER	0xFFFF0010u
+
+#define PM_TEEC_ORIGIN_API		1u
+#define PM_TEEC_ORIGIN_COMMS		2u
+#define PM_TEEC_ORIGIN_TEE		3u
+#define PM_TEEC_ORIGIN_TRUSTED_APP	4u
+
+/* ---- use cases ---------------------------------------------------------- */
+
+struct pm_use_case {
+	uint32_t id;		/* TEE_PROTMEM_* */
+	const char *name;	/* sysfs directory, firewall rules */
+	const char *heap;	/* DMA heap device */
+};
+
+static inline const struct pm_use_case *pm_use_case(unsigned int i)
+{
+	static const struct pm_use_case uc[PM_NUM_USE_CASES] = {
+		{ TEE_PROTMEM_SECURE_VIDEO_PLAY, "secure-video",
+		  "/dev/dma_heap/protected,secure-video" },
+		{ TEE_PROTMEM_TRUSTED_UI, "trusted-ui",
+		  "/dev/dma_heap/protected,trusted-ui" },
+		{ TEE_PROTMEM_SECURE_VIDEO_RECORD, "secure-video-record",
+		  "/dev/dma_heap/protected,secure-video-record" },
+	};
+
+	return i < PM_NUM_USE_CASES ? &uc[i] : NULL;
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+static inline uint64_t pm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static inline void pm_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- PRNG (xorshift64*, seeded and printed by the tests) --------------- */
+
+struct pm_rng {
+	uint64_t s;
+};
+
+/* Seed from $PROTMEM_SEED if set, else from the clock and pid. */
+static inline uint64_t pm_seed(void)
+{
+	const char *env = getenv("PROTMEM_SEED");
+	struct timespec ts;
+
+	if (env && *env)
+		return strtoull(env, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000007ULL) ^ (uint64_t)ts.tv_nsec ^
+	       ((uint64_t)getpid() << 32);
+}
+
+static inline void pm_rng_init(struct pm_rng *r, uint64_t seed)
+{
+	r->s = seed ? seed : 0x9e3779b97f4a7c15ULL;
+}
+
+static inline uint64_t pm_rng_next(struct pm_rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Uniform-ish in [lo, hi] (hi >= lo). */
+static inline uint64_t pm_rng_range(struct pm_rng *r, uint64_t lo, uint64_t hi)
+{
+	return lo + pm_rng_next(r) % (hi - lo + 1);
+}
+
+static inline void pm_rng_fill(struct pm_rng *r, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!(i & 7))
+			v = pm_rng_next(r);
+		p[i] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* Read a whole (small) file into @buf, NUL-terminated; 0 or -errno. */
+static inline int pm_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < size) {
+		n = read(fd, buf + got, size - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return (int)n;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* Read one decimal number from a sysfs file; 0 or -errno. */
+static inline int pm_read_u64(const char *path, uint64_t *v)
+{
+	char buf[64], *end;
+	int ret = pm_read_file(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
+static inline int pm_path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* ---- DMA heaps ---------------------------------------------------------- */
+
+static inline int pm_heap_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * DMA_HEAP_IOCTL_ALLOC with every field chosen by the caller (@fd_in is
+ * what goes into .fd, normally 0). Returns the dma-buf fd or -errno.
+ */
+static inline int pm_heap_alloc_raw(int heap, uint64_t len, uint32_t fd_flags,
+				    uint64_t heap_flags, uint32_t fd_in)
+{
+	struct dma_heap_allocation_data d = {
+		.len = len, .fd = fd_in, .fd_flags = fd_flags,
+		.heap_flags = heap_flags,
+	};
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d) < 0)
+		return -errno;
+	return (int)d.fd;
+}
+
+static inline int pm_heap_alloc(int heap, uint64_t len)
+{
+	return pm_heap_alloc_raw(heap, len, O_RDWR | O_CLOEXEC, 0, 0);
+}
+
+/* Open @heap_path, allocate @len, close the heap. dma-buf fd or -errno. */
+static inline int pm_heap_alloc_path(const char *heap_path, uint64_t len)
+{
+	int heap = pm_heap_open(heap_path), fd;
+
+	if (heap < 0)
+		return heap;
+	fd = pm_heap_alloc(heap, len);
+	close(heap);
+	return fd;
+}
+
+/* Size of a dma-buf (lseek to its end); -errno on failure. */
+static inline int64_t pm_dmabuf_size(int fd)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	if (end < 0)
+		return -errno;
+	lseek(fd, 0, SEEK_SET);
+	return (int64_t)end;
+}
+
+/* mmap @fd (@len bytes, shared, read/write); 0 if it worked, else -errno. */
+static inline int pm_try_mmap(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* ---- pool figures (sysfs) ----------------------------------------------- */
+
+struct pm_pool_stats {
+	uint64_t size, used, free, dirty, largest_free;
+	uint64_t live_buffers, allocations, failures;
+	uint64_t scrubbed_background, scrubbed_sync;
+};
+
+/* sysfs directory of the pools; tee0 unless a later teeN has one. */
+static inline const char *pm_protmem_dir(void)
+{
+	static char dir[64];
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		snprintf(dir, sizeof(dir), "/sys/class/tee/tee%d/protmem", i);
+		if (pm_path_exists(dir))
+			return dir;
+	}
+	return "/sys/class/tee/tee0/protmem";
+}
+
+static inline int pm_stat(const char *uc_name, const char *file, uint64_t *v)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", pm_protmem_dir(), uc_name,
+		 file);
+	return pm_read_u64(path, v);
+}
+
+/* All figures of one pool; 0 or the first -errno. */
+static inline int pm_pool_stats(const char *uc_name, struct pm_pool_stats *st)
+{
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	ret = ret ?: pm_stat(uc_name, "size", &st->size);
+	ret = ret ?: pm_stat(uc_name, "used", &st->used);
+	ret = ret ?: pm_stat(uc_name, "free", &st->free);
+	ret = ret ?: pm_stat(uc_name, "dirty", &st->dirty);
+	ret = ret ?: pm_stat(uc_name, "largest_free", &st->largest_free);
+	ret = ret ?: pm_stat(uc_name, "live_buffers", &st->live_buffers);
+	ret = ret ?: pm_stat(uc_name, "allocations", &st->allocations);
+	ret = ret ?: pm_stat(uc_name, "failures", &st->failures);
+	ret = ret ?: pm_stat(uc_name, "scrubbed_background",
+			     &st->scrubbed_background);
+	ret = ret ?: pm_stat(uc_name, "scrubbed_sync", &st->scrubbed_sync);
+	return ret;
+}
+
+/* "Fully free and clean": nothing used, nothing live, nothing dirty. */
+static inline int pm_pool_is_clean(const struct pm_pool_stats *st)
+{
+	return st->size && st->used == 0 && st->live_buffers == 0 &&
+	       st->free == st->size && st->dirty == 0;
+}
+
+static inline void pm_diag_stats(const char *uc_name,
+				 const struct pm_pool_stats *st)
+{
+	tap_diag("%s: size %" PRIu64 " used %" PRIu64 " free %" PRIu64
+		 " dirty %" PRIu64 " largest_free %" PRIu64 " live %" PRIu64
+		 " allocations %" PRIu64 " failures %" PRIu64
+		 " scrubbed bg %" PRIu64 " sync %" PRIu64,
+		 uc_name, st->size, st->used, st->free, st->dirty,
+		 st->largest_free, st->live_buffers, st->allocations,
+		 st->failures, st->scrubbed_background, st->scrubbed_sync);
+}
+
+/*
+ * Poll one pool until fully free and clean. 0, -ETIMEDOUT (with @st the
+ * last figures seen), or the -errno of reading sysfs.
+ */
+static inline int pm_wait_pool_clean(const char *uc_name, unsigned int ms,
+				     struct pm_pool_stats *st)
+{
+	uint64_t deadline = pm_now_ms() + ms;
+	int ret;
+
+	for (;;) {
+		ret = pm_pool_stats(uc_name, st);
+		if (ret)
+			return ret;
+		if (pm_pool_is_clean(st))
+			return 0;
+		if (pm_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		pm_sleep_ms(50);
+	}
+}
+
+/*
+ * Wait until every pool is fully free and clean; prints the figures of
+ * a pool that is not. Returns 1 if all are clean, else 0.
+ */
+static inline int pm_wait_all_clean(unsigned int ms)
+{
+	struct pm_pool_stats st;
+	unsigned int i;
+	int ok = 1, ret;
+
+	for (i = 0; i < PM_NUM_USE_CASES; i++) {
+		ret = pm_wait_pool_clean(pm_use_case(i)->name, ms, &st);
+		if (ret == -ETIMEDOUT) {
+			tap_diag("%s pool not free and clean after %u ms",
+				 pm_use_case(i)->name, ms);
+			pm_diag_stats(pm_use_case(i)->name, &st);
+			ok = 0;
+		} else if (ret) {
+			tap_diag("reading %s/%s: %s", pm_protmem_dir(),
+				 pm_use_case(i)->name, strerror(-ret));
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+/* Poll a figure until it equals @want; 1 if it did within @ms. */
+static inline int pm_wait_stat_eq(const char *uc_name, const char *file,
+				  uint64_t want, unsigned int ms,
+				  uint64_t *last)
+{
+	uint64_t deadline = pm_now_ms() + ms;
+
+	for (;;) {
+		if (!pm_stat(uc_name, file, last) && *last == want)
+			return 1;
+		if (pm_now_ms() >= deadline)
+			return 0;
+		pm_sleep_ms(20);
+	}
+}
+
+/* ---- TEE ---------------------------------------------------------------- */
+
+static inline int pm_tee_open(void)
+{
+	int fd = open(PM_TEE_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int pm_tee_version(int tee, struct tee_ioctl_version_data *v)
+{
+	memset(v, 0, sizeof(*v));
+	return ioctl(tee, TEE_IOC_VERSION, v) < 0 ? -errno : 0;
+}
+
+/*
+ * TEE_IOC_SHM_ALLOC: normal shared memory. Returns the shm fd (or -errno);
+ * @id and @size (rounded by the driver) out.
+ */
+static inline int pm_shm_alloc(int tee, uint64_t size, int32_t *id,
+			       uint64_t *out_size)
+{
+	struct tee_ioctl_shm_alloc_data d = { .size = size };
+	int fd = ioctl(tee, TEE_IOC_SHM_ALLOC, &d);
+
+	if (fd < 0)
+		return -errno;
+	if (id)
+		*id = d.id;
+	if (out_size)
+		*out_size = d.size;
+	return fd;
+}
+
+/* A TEE_IOC_SHM_ALLOC buffer mapped in this process. */
+struct pm_shm {
+	int fd;
+	int32_t id;
+	uint64_t size;
+	unsigned char *p;
+};
+
+/* Allocate and map @size bytes of normal shared memory; 0 or -errno. */
+static inline int pm_shm_new(int tee, uint64_t size, struct pm_shm *shm)
+{
+	int ret;
+
+	memset(shm, 0, sizeof(*shm));
+	shm->fd = -1;
+	ret = pm_shm_alloc(tee, size, &shm->id, &shm->size);
+	if (ret < 0)
+		return ret;
+	shm->fd = ret;
+	shm->p = mmap(NULL, shm->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      shm->fd, 0);
+	if (shm->p == MAP_FAILED) {
+		ret = -errno;
+		close(shm->fd);
+		shm->fd = -1;
+		shm->p = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+static inline void pm_shm_free(struct pm_shm *shm)
+{
+	if (shm->p)
+		munmap(shm->p, shm->size);
+	if (shm->fd >= 0)
+		close(shm->fd);
+	shm->p = NULL;
+	shm->fd = -1;
+}
+
+/*
+ * TEE_IOC_SHM_REGISTER_FD with a raw 64-bit fd and flags. Returns the shm
+ * fd or -errno; @out (optional) gets the answered struct.
+ */
+static inline int pm_shm_register_fd_raw(int tee, int64_t fd, uint32_t flags,
+					 struct tee_ioctl_shm_register_fd_data *out)
+{
+	struct tee_ioctl_shm_register_fd_data d = { .fd = fd, .flags = flags };
+	int ret = ioctl(tee, TEE_IOC_SHM_REGISTER_FD, &d);
+
+	if (ret < 0)
+		return -errno;
+	if (out)
+		*out = d;
+	return ret;
+}
+
+static inline int pm_shm_register_fd(int tee, int dmabuf, int32_t *id,
+				     uint64_t *size)
+{
+	struct tee_ioctl_shm_register_fd_data d = { 0 };
+	int ret = pm_shm_register_fd_raw(tee, dmabuf, 0, &d);
+
+	if (ret >= 0) {
+		if (id)
+			*id = d.id;
+		if (size)
+			*size = d.size;
+	}
+	return ret;
+}
+
+/* TEE_IOC_PROTMEM_ALLOC; dma-buf fd or -errno, @out the answered struct. */
+static inline int pm_protmem_alloc(int tee, uint64_t size, uint32_t flags,
+				   uint32_t use_case,
+				   struct tee_ioctl_protmem_alloc_data *out)
+{
+	struct tee_ioctl_protmem_alloc_data d = {
+		.size = size, .flags = flags, .use_case = use_case,
+	};
+	int ret = ioctl(tee, TEE_IOC_PROTMEM_ALLOC, &d);
+
+	if (ret < 0)
+		return -errno;
+	if (out)
+		*out = d;
+	return ret;
+}
+
+/* A protected buffer from a heap, registered as TEE shared memory. */
+struct pm_prot {
+	int dmabuf;
+	int shm;
+	int32_t id;
+	uint64_t size;
+};
+
+/* Allocate @len from @heap_path and register it with @tee; 0 or -errno. */
+static inline int pm_prot_new(int tee, const char *heap_path, uint64_t len,
+			      struct pm_prot *pb)
+{
+	int ret;
+
+	pb->shm = -1;
+	pb->id = 0;
+	pb->size = 0;
+	pb->dmabuf = pm_heap_alloc_path(heap_path, len);
+	if (pb->dmabuf < 0) {
+		ret = pb->dmabuf;
+		pb->dmabuf = -1;
+		return ret;
+	}
+	ret = pm_shm_register_fd(tee, pb->dmabuf, &pb->id, &pb->size);
+	if (ret < 0) {
+		close(pb->dmabuf);
+		pb->dmabuf = -1;
+		return ret;
+	}
+	pb->shm = ret;
+	return 0;
+}
+
+static inline void pm_prot_free(struct pm_prot *pb)
+{
+	if (pb->shm >= 0)
+		close(pb->shm);
+	if (pb->dmabuf >= 0)
+		close(pb->dmabuf);
+	pb->shm = -1;
+	pb->dmabuf = -1;
+}
+
+/* ---- sessions and parameters -------------------------------------------- */
+
+#define PM_MAX_PARAMS	4
+
+/* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into RFC 4122 byte order. */
+static inline int pm_uuid_parse(const char *s, uint8_t out[TEE_IOCTL_UUID_LEN])
+{
+	unsigned int n = 0, hi = 0, have = 0;
+	int v;
+
+	for (; *s; s++) {
+		if (*s == '-')
+			continue;
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			v = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			v = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		if (n >= TEE_IOCTL_UUID_LEN)
+			return -EINVAL;
+		if (have) {
+			out[n++] = (uint8_t)(hi << 4 | (unsigned int)v);
+			have = 0;
+		} else {
+			hi = (unsigned int)v;
+			have = 1;
+		}
+	}
+	return n == TEE_IOCTL_UUID_LEN && !have ? 0 : -EINVAL;
+}
+
+static inline struct tee_ioctl_param pm_p_none(void)
+{
+	struct tee_ioctl_param p = { .attr = TEE_IOCTL_PARAM_ATTR_TYPE_NONE };
+
+	return p;
+}
+
+static inline struct tee_ioctl_param pm_p_value(uint64_t attr, uint64_t a,
+						uint64_t b, uint64_t c)
+{
+	struct tee_ioctl_param p = { .attr = attr, .a = a, .b = b, .c = c };
+
+	return p;
+}
+
+/* A memref: shared memory @shm_id, window [@offs, @offs + @size). */
+static inline struct tee_ioctl_param pm_p_memref(uint64_t attr, int32_t shm_id,
+						 uint64_t offs, uint64_t size)
+{
+	struct tee_ioctl_param p = {
+		.attr = attr, .a = offs, .b = size, .c = (uint64_t)shm_id,
+	};
+
+	return p;
+}
+
+/* Result of a call: errno of the ioctl, then GP result and origin. */
+struct pm_res {
+	int err;		/* 0 if the ioctl succeeded, else -errno */
+	uint32_t ret;		/* TEEC_* (valid when err == 0) */
+	uint32_t origin;	/* TEEC_ORIGIN_* (valid when err == 0) */
+};
+
+static inline int pm_res_ok(const struct pm_res *r)
+{
+	return r->err == 0 && r->ret == PM_TEEC_SUCCESS;
+}
+
+static inline void pm_diag_res(const char *what, const struct pm_res *r)
+{
+	if (r->err)
+		tap_diag("%s: ioctl failed: %s (%d)", what, strerror(-r->err),
+			 -r->err);
+	else
+		tap_diag("%s: ret %#x origin %u", what, r->ret, r->origin);
+}
+
+/*
+ * TEE_IOC_OPEN_SESSION with @login and @n params (updated on return).
+ * @session out. Returns the result; the session is open only when
+ * pm_res_ok().
+ */
+static inline struct pm_res pm_open_session(int tee, const uint8_t *uuid,
+					    uint32_t login,
+					    struct tee_ioctl_param *params,
+					    unsigned int n, uint32_t *session)
+{
+	union {
+		struct tee_ioctl_open_session_arg arg;
+		unsigned char raw[sizeof(struct tee_ioctl_open_session_arg) +
+				  PM_MAX_PARAMS * sizeof(struct tee_ioctl_param)];
+	} u;
+	struct tee_ioctl_buf_data buf;
+	struct pm_res r = { 0, 0, 0 };
+	unsigned int i;
+
+	if (n > PM_MAX_PARAMS) {
+		r.err = -EINVAL;
+		return r;
+	}
+	memset(&u, 0, sizeof(u));
+	memcpy(u.arg.uuid, uuid, TEE_IOCTL_UUID_LEN);
+	u.arg.clnt_login = login;
+	u.arg.num_params = n;
+	for (i = 0; i < n; i++)
+		u.arg.params[i] = params[i];
+	buf.buf_ptr = (uintptr_t)&u;
+	buf.buf_len = sizeof(u.arg) + n * sizeof(struct tee_ioctl_param);
+	if (ioctl(tee, TEE_IOC_OPEN_SESSION, &buf) < 0) {
+		r.err = -errno;
+		return r;
+	}
+	for (i = 0; i < n; i++)
+		params[i] = u.arg.params[i];
+	r.ret = u.arg.ret;
+	r.origin = u.arg.ret_origin;
+	if (session)
+		*session = u.arg.session;
+	return r;
+}
+
+/* Open a session with login PUBLIC and no parameters. */
+static inline struct pm_res pm_open_public(int tee, const uint8_t *uuid,
+					   uint32_t *session)
+{
+	return pm_open_session(tee, uuid, TEE_IOCTL_LOGIN_PUBLIC, NULL, 0,
+			       session);
+}
+
+static inline int pm_close_session(int tee, uint32_t session)
+{
+	struct tee_ioctl_close_session_arg a = { .session = session };
+
+	return ioctl(tee, TEE_IOC_CLOSE_SESSION, &a) < 0 ? -errno : 0;
+}
+
+/* TEE_IOC_INVOKE of @func with @n params (updated on return). */
+static inline struct pm_res pm_invoke(int tee, uint32_t session, uint32_t func,
+				      struct tee_ioctl_param *params,
+				      unsigned int n)
+{
+	union {
+		struct tee_ioctl_invoke_arg arg;
+		unsigned char raw[sizeof(struct tee_ioctl_invoke_arg) +
+				  PM_MAX_PARAMS * sizeof(struct tee_ioctl_param)];
+	} u;
+	struct tee_ioctl_buf_data buf;
+	struct pm_res r = { 0, 0, 0 };
+	unsigned int i;
+
+	if (n > PM_MAX_PARAMS) {
+		r.err = -EINVAL;
+		return r;
+	}
+	memset(&u, 0, sizeof(u));
+	u.arg.func = func;
+	u.arg.session = session;
+	u.arg.num_params = n;
+	for (i = 0; i < n; i++)
+		u.arg.params[i] = params[i];
+	buf.buf_ptr = (uintptr_t)&u;
+	buf.buf_len = sizeof(u.arg) + n * sizeof(struct tee_ioctl_param);
+	if (ioctl(tee, TEE_IOC_INVOKE, &buf) < 0) {
+		r.err = -errno;
+		return r;
+	}
+	for (i = 0; i < n; i++)
+		params[i] = u.arg.params[i];
+	r.ret = u.arg.ret;
+	r.origin = u.arg.ret_origin;
+	return r;
+}
+
+#endif /* PROTMEM_TEST_H */
