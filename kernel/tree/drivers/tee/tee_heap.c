@@ -16,7 +16,7 @@
  * registration holds one reference and each buffer another, so a buffer
  * stays valid after its TEE driver unregistered. Each buffer also pins the
  * module implementing the pool, so such a driver cannot be unloaded while
- * its buffers exist (rmmod fails with -EBUSY).
+ * its buffers exist (delete_module() fails: the module is in use).
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
@@ -320,8 +320,11 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 	struct dma_buf *dmabuf;
 	int ret;
 
-	if (!size || size > UINT_MAX || !PAGE_ALIGNED(size))
+	if (!size || !PAGE_ALIGNED(size))
 		return ERR_PTR(-EINVAL);
+	/* One scatterlist entry per buffer: no pool holds more anyway */
+	if (size > UINT_MAX)
+		return ERR_PTR(-ENOMEM);
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
@@ -621,7 +624,8 @@ int tee_device_register_dma_heap(struct tee_device *teedev,
 			ret = PTR_ERR(heap);
 			goto out;
 		}
-		h->heap = heap;
+		/* Pairs with smp_load_acquire() in tee_ioctl_protmem_alloc() */
+		smp_store_release(&h->heap, heap);
 		if (!tee_protmem_dir)
 			tee_protmem_dir = debugfs_create_dir("tee_protmem", NULL);
 		debugfs_create_file(tee_heap_use_cases[h->use_case], 0400,
@@ -687,8 +691,8 @@ EXPORT_SYMBOL_GPL(tee_device_unregister_dma_heaps);
  * @udata:	struct tee_ioctl_protmem_alloc_data from user space
  *
  * Return: a DMA-buf file descriptor, or -EINVAL (flags, use case not served
- * by this TEE device, size 0 or too large to round up), -ENODEV, -ENOMEM,
- * -EFAULT.
+ * by this TEE device, size 0 or too large to round up), -ENOMEM (also for
+ * sizes no pool can hold), -ENODEV, -EFAULT.
  */
 int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 			    struct tee_ioctl_protmem_alloc_data __user *udata)
@@ -704,11 +708,13 @@ int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 	if (data.flags || data.use_case < 1 ||
 	    data.use_case > TEE_DMA_HEAP_COUNT)
 		return -EINVAL;
-	if (!data.size || data.size > UINT_MAX - PAGE_SIZE + 1)
+	if (!data.size || data.size > U64_MAX - PAGE_SIZE + 1)
 		return -EINVAL;
 	h = &tee_dma_heaps[data.use_case];
-	if (!READ_ONCE(h->heap))
+	if (!smp_load_acquire(&h->heap))
 		return -EINVAL;
+	if (data.size > UINT_MAX)
+		return -ENOMEM;
 
 	dmabuf = tee_heap_alloc_buf(h, ctx->teedev, PAGE_ALIGN(data.size),
 				    O_RDWR | O_CLOEXEC);

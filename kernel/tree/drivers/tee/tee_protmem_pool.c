@@ -43,7 +43,9 @@
  * @gen:	genalloc pool (TEE_PROTMEM_ALLOC_GENALLOC)
  * @used:	bytes in live buffers
  * @scrub_bg:	bytes scrubbed by @scrub_work
- * @scrub_sync:	bytes scrubbed on the allocation or free path
+ * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
+ *		(genalloc)
+ * @retired:	bytes kept out of the pool because scrubbing them failed
  * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
  * @scrub_work:	background scrubber (pmx only)
  */
@@ -60,6 +62,7 @@ struct tee_protmem_static_pool {
 	u64 used;
 	u64 scrub_bg;
 	u64 scrub_sync;
+	u64 retired;
 	int scrub_err;
 	struct work_struct scrub_work;
 };
@@ -103,6 +106,9 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 			/* Never hand out unscrubbed memory: keep it out */
 			pr_err_ratelimited("tee: scrub of %#llx+%#llx failed: %d\n",
 					   addr, len, ret);
+			mutex_lock(&sp->lock);
+			sp->retired += len;
+			mutex_unlock(&sp->lock);
 			continue;
 		}
 		mutex_lock(&sp->lock);
@@ -165,6 +171,7 @@ static void tee_protmem_static_free(struct tee_protmem_pool *pool,
 			/* Leak it rather than hand out stale data */
 			pr_err("tee: scrub of %pa+%#zx failed: %d, range retired\n",
 			       &paddr, size, ret);
+			sp->retired += size;
 		} else {
 			gen_pool_free(sp->gen, paddr, size);
 			sp->scrub_sync += size;
@@ -283,10 +290,16 @@ static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
 	struct tee_protmem_static_pool *sp = to_static(pool);
 
 	cancel_work_sync(&sp->scrub_work);
-	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC)
-		gen_pool_destroy(sp->gen);
-	else
+	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
+		/* gen_pool_destroy() BUGs on ranges still allocated */
+		if (sp->retired)
+			pr_err("tee: %llu unscrubbed bytes retired, genalloc pool leaked\n",
+			       sp->retired);
+		else
+			gen_pool_destroy(sp->gen);
+	} else {
 		pmx_destroy(&sp->pmx);
+	}
 	mutex_destroy(&sp->lock);
 	kfree(sp);
 }

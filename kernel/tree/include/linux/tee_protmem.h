@@ -14,6 +14,7 @@
 #ifndef __TEE_PROTMEM_H
 #define __TEE_PROTMEM_H
 
+#include <linux/err.h>
 #include <linux/kref.h>
 #include <linux/types.h>
 
@@ -40,7 +41,8 @@ enum tee_dma_heap_id {
  * @dirty:	free bytes not yet scrubbed
  * @largest:	largest free extent in bytes
  * @scrub_bg:	bytes scrubbed by the background scrubber
- * @scrub_sync:	bytes scrubbed on the allocation path
+ * @scrub_sync:	bytes scrubbed synchronously: on the allocation path (pmx)
+ *		or when freed (genalloc)
  */
 struct tee_protmem_pool_stats {
 	u64 size;
@@ -111,6 +113,11 @@ int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
  * @scrub:	zero [@paddr, @paddr + @size) in the secure world
  * @attach:	0 if @dev may access memory of @use_case, -EPERM otherwise
  * @show_allowed: as tee_protmem_pool_ops.show_allowed, for @use_case
+ * @lend:	dynamic pools: hand [@paddr, @paddr + @size) of normal memory,
+ *		already removed from the kernel's direct map, to the secure
+ *		world as protected memory of @use_case
+ * @reclaim:	dynamic pools: take it back; the secure world scrubs it
+ *		and stops treating it as protected
  *
  * All callbacks may sleep; @priv is the driver's pointer given at pool
  * creation.
@@ -119,6 +126,8 @@ struct tee_protmem_backend_ops {
 	int (*scrub)(void *priv, phys_addr_t paddr, size_t size);
 	int (*attach)(void *priv, u32 use_case, struct device *dev);
 	ssize_t (*show_allowed)(void *priv, u32 use_case, char *buf);
+	int (*lend)(void *priv, u32 use_case, phys_addr_t paddr, size_t size);
+	int (*reclaim)(void *priv, phys_addr_t paddr, size_t size);
 };
 
 /* Allocators a static pool can manage its carveout with */
@@ -132,5 +141,22 @@ tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
 			      enum tee_protmem_allocator allocator,
 			      const struct tee_protmem_backend_ops *ops,
 			      void *priv, struct module *owner);
+
+#if IS_ENABLED(CONFIG_TEE_PROTMEM_DYNAMIC)
+struct tee_protmem_pool *
+tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
+			       u32 use_case,
+			       const struct tee_protmem_backend_ops *ops,
+			       void *priv, struct module *owner);
+#else
+static inline struct tee_protmem_pool *
+tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
+			       u32 use_case,
+			       const struct tee_protmem_backend_ops *ops,
+			       void *priv, struct module *owner)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif
 
 #endif /* __TEE_PROTMEM_H */

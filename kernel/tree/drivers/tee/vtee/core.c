@@ -9,13 +9,16 @@
  * protected pools, and undo all of it on unload.
  *
  * Unloading: every protected buffer pins this module, and so does every
- * open /dev/teeN, so "rmmod vtee" fails with -EBUSY while either exists.
+ * TEE context (an open /dev/teeN, or shared memory that outlives its file
+ * descriptor), so "rmmod vtee" fails -- the module is in use -- while any
+ * exists, instead of waiting for it.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/tee_drv.h>
 #include <linux/tee_protmem.h>
@@ -38,6 +41,18 @@ static char *allocator = "pmx";
 module_param(allocator, charp, 0444);
 MODULE_PARM_DESC(allocator, "carveout allocator: pmx or genalloc");
 
+static char *dynamic = "";
+module_param(dynamic, charp, 0444);
+MODULE_PARM_DESC(dynamic, "use cases lent from CMA on demand, e.g. trusted-ui,secure-video-record");
+
+static unsigned long chunk = SZ_4M;
+module_param(chunk, ulong, 0444);
+MODULE_PARM_DESC(chunk, "bytes lent to the secure world at a time (dynamic pools)");
+
+static unsigned long dynamic_max = SZ_64M;
+module_param(dynamic_max, ulong, 0444);
+MODULE_PARM_DESC(dynamic_max, "most bytes lent at once per dynamic pool");
+
 static char *firewall;
 module_param(firewall, charp, 0444);
 MODULE_PARM_DESC(firewall, "device rules, e.g. secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r");
@@ -57,9 +72,14 @@ static int vtee_open(struct tee_context *ctx)
 {
 	struct vtee_context *vctx;
 
+	/* Dropped when the context goes, after its last shared memory */
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
 	vctx = kzalloc(sizeof(*vctx), GFP_KERNEL);
-	if (!vctx)
+	if (!vctx) {
+		module_put(THIS_MODULE);
 		return -ENOMEM;
+	}
 	mutex_init(&vctx->lock);
 	INIT_LIST_HEAD(&vctx->sessions);
 	ctx->data = vctx;
@@ -74,6 +94,12 @@ static void vtee_release(struct tee_context *ctx)
 	mutex_destroy(&vctx->lock);
 	kfree(vctx);
 	ctx->data = NULL;
+	/*
+	 * Safe although this function still runs: module removal waits in
+	 * tee_device_unregister() for the device reference the core drops
+	 * after we return.
+	 */
+	module_put(THIS_MODULE);
 }
 
 static const struct tee_driver_ops vtee_ops = {
@@ -173,6 +199,10 @@ ATTRIBUTE_GROUPS(vtee);
 
 static int vtee_probe(struct platform_device *pdev)
 {
+	struct vtee_pool_config pcfg = {
+		.split = split, .allocator = allocator, .dynamic = dynamic,
+		.chunk = chunk, .dynamic_max = dynamic_max,
+	};
 	struct vtee_sw_config cfg = { .firewall = firewall };
 	struct device *dev = &pdev->dev;
 	struct vtee *vtee;
@@ -228,13 +258,12 @@ static int vtee_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_teedev;
 
-	if (vtee->carveout) {
-		ret = vtee_pools_init(vtee, cfg.carveout_base,
-				      cfg.carveout_size, split, allocator);
-		if (ret) {
-			dev_err(dev, "protected pools: %d\n", ret);
-			goto err_heaps;
-		}
+	pcfg.base = cfg.carveout_base;
+	pcfg.size = cfg.carveout_size;
+	ret = vtee_pools_init(vtee, &pcfg);
+	if (ret) {
+		dev_err(dev, "protected pools: %d\n", ret);
+		goto err_heaps;
 	}
 	return 0;
 

@@ -27,6 +27,8 @@ struct page;
 #define VTEE_MSG_ADD_REGION	6	/* param 0: value a=paddr b=size c=use case */
 #define VTEE_MSG_CHECK_DEVICE	7	/* param 0: value a=stream b=use case c=access (0: any) */
 #define VTEE_MSG_DMA		8	/* emulated device access, see vtee_sw_dma() */
+#define VTEE_MSG_LEND		9	/* param 0: value a=paddr b=size c=use case */
+#define VTEE_MSG_RECLAIM	10	/* param 0: value a=paddr b=size */
 
 /* Parameter types: as TEE_IOCTL_PARAM_ATTR_TYPE_* in <uapi/linux/tee.h> */
 #define VTEE_MSG_ATTR_NONE		0

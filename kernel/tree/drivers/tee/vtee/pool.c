@@ -43,26 +43,54 @@ static const char * const vtee_use_case_names[] = {
 	[TEE_DMA_HEAP_SECURE_VIDEO_RECORD] = "secure-video-record",
 };
 
+/*
+ * Pool calls into the secure world keep their message on the stack: they
+ * run on free and scrub paths that must not fail for want of memory.
+ */
+
+/*
+ * Send a command whose only parameter is a value to the secure world.
+ * Return: 0 if it succeeded, @refused if the secure world said no, or a
+ * negative errno if the call could not be made.
+ */
+static int vtee_value_call(struct vtee *vtee, u32 cmd, u64 a, u64 b, u64 c,
+			   int refused)
+{
+	struct vtee_msg msg = {
+		.cmd = cmd,
+		.num_params = 1,
+		.params[0] = {
+			.attr = VTEE_MSG_ATTR_VALUE_INPUT,
+			.u.value = { .a = a, .b = b, .c = c },
+		},
+	};
+	int ret;
+
+	ret = vtee_sw_call(vtee->sw, &msg);
+	if (!ret && msg.ret != TEEC_SUCCESS)
+		ret = refused;
+	return ret;
+}
+
 static int vtee_pool_scrub(void *priv, phys_addr_t paddr, size_t size)
 {
 	struct vtee *vtee = priv;
-	struct vtee_msg *msg;
+	struct vtee_msg msg = {
+		.cmd = VTEE_MSG_SCRUB,
+		.num_params = 1,
+		.params[0] = {
+			.attr = VTEE_MSG_ATTR_MEMREF_INOUT,
+			.u.memref = {
+				.paddr = paddr, .buf_size = size,
+				.size = size, .protected = true,
+			},
+		},
+	};
 	int ret;
 
-	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	msg->cmd = VTEE_MSG_SCRUB;
-	msg->num_params = 1;
-	msg->params[0].attr = VTEE_MSG_ATTR_MEMREF_INOUT;
-	msg->params[0].u.memref.paddr = paddr;
-	msg->params[0].u.memref.buf_size = size;
-	msg->params[0].u.memref.size = size;
-	msg->params[0].u.memref.protected = true;
-	ret = vtee_sw_call(vtee->sw, msg);
-	if (!ret && msg->ret != TEEC_SUCCESS)
+	ret = vtee_sw_call(vtee->sw, &msg);
+	if (!ret && msg.ret != TEEC_SUCCESS)
 		ret = -EIO;
-	kfree(msg);
 	return ret;
 }
 
@@ -86,28 +114,26 @@ static int vtee_stream_of(struct vtee *vtee, struct device *dev, u32 *stream)
 static int vtee_pool_attach(void *priv, u32 use_case, struct device *dev)
 {
 	struct vtee *vtee = priv;
-	struct vtee_msg *msg;
 	u32 stream;
-	int ret;
 
 	/* A device without a stream ID cannot reach protected memory */
 	if (vtee_stream_of(vtee, dev, &stream))
 		return -EPERM;
+	/* Access 0: may the device access this use case's memory at all */
+	return vtee_value_call(vtee, VTEE_MSG_CHECK_DEVICE, stream, use_case, 0,
+			       -EPERM);
+}
 
-	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	msg->cmd = VTEE_MSG_CHECK_DEVICE;
-	msg->num_params = 1;
-	msg->params[0].attr = VTEE_MSG_ATTR_VALUE_INPUT;
-	msg->params[0].u.value.a = stream;
-	msg->params[0].u.value.b = use_case;
-	msg->params[0].u.value.c = 0;	/* any access */
-	ret = vtee_sw_call(vtee->sw, msg);
-	if (!ret && msg->ret != TEEC_SUCCESS)
-		ret = -EPERM;
-	kfree(msg);
-	return ret;
+static int vtee_pool_lend(void *priv, u32 use_case, phys_addr_t paddr,
+			  size_t size)
+{
+	return vtee_value_call(priv, VTEE_MSG_LEND, paddr, size, use_case,
+			       -EINVAL);
+}
+
+static int vtee_pool_reclaim(void *priv, phys_addr_t paddr, size_t size)
+{
+	return vtee_value_call(priv, VTEE_MSG_RECLAIM, paddr, size, 0, -EINVAL);
 }
 
 static ssize_t vtee_pool_show_allowed(void *priv, u32 use_case, char *buf)
@@ -121,47 +147,74 @@ static const struct tee_protmem_backend_ops vtee_pool_ops = {
 	.scrub = vtee_pool_scrub,
 	.attach = vtee_pool_attach,
 	.show_allowed = vtee_pool_show_allowed,
+	.lend = vtee_pool_lend,
+	.reclaim = vtee_pool_reclaim,
 };
 
 /* Tell the secure world that [base, base + size) belongs to a use case */
 static int vtee_add_region(struct vtee *vtee, phys_addr_t base, size_t size,
 			   u32 use_case)
 {
-	struct vtee_msg *msg;
-	int ret;
+	return vtee_value_call(vtee, VTEE_MSG_ADD_REGION, base, size, use_case,
+			       -EINVAL);
+}
 
-	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-	if (!msg)
+/* Use case by name, 0 if unknown */
+static u32 vtee_use_case(const char *name)
+{
+	u32 uc;
+
+	for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++)
+		if (!strcmp(name, vtee_use_case_names[uc]))
+			return uc;
+	return 0;
+}
+
+/*
+ * Parse "trusted-ui,secure-video-record" into a mask of use cases (bit n
+ * for use case n).
+ */
+static int vtee_parse_dynamic(const char *list, u32 *mask)
+{
+	char *s, *p, *tok;
+	int ret = 0;
+	u32 uc;
+
+	*mask = 0;
+	if (!list || !*list)
+		return 0;
+	s = kstrdup(list, GFP_KERNEL);
+	if (!s)
 		return -ENOMEM;
-	msg->cmd = VTEE_MSG_ADD_REGION;
-	msg->num_params = 1;
-	msg->params[0].attr = VTEE_MSG_ATTR_VALUE_INPUT;
-	msg->params[0].u.value.a = base;
-	msg->params[0].u.value.b = size;
-	msg->params[0].u.value.c = use_case;
-	ret = vtee_sw_call(vtee->sw, msg);
-	if (!ret && msg->ret != TEEC_SUCCESS)
-		ret = -EINVAL;
-	kfree(msg);
+	p = s;
+	while ((tok = strsep(&p, ",")) && !ret) {
+		uc = vtee_use_case(tok);
+		if (!uc || (*mask & BIT(uc)))
+			ret = -EINVAL;
+		*mask |= BIT(uc);
+	}
+	kfree(s);
 	return ret;
 }
 
 /*
  * Parse "secure-video=64M,trusted-ui=32M,secure-video-record=32M" into
- * sizes per use case. An empty string splits @total 1/2, 1/4, 1/4.
+ * carveout sizes per use case. An empty string splits @total 1/2, 1/4, 1/4
+ * among the use cases not in @dynamic (their share stays unused).
  */
-static int vtee_parse_split(const char *split, size_t total,
+static int vtee_parse_split(const char *split, size_t total, u32 dynamic,
 			    size_t sizes[TEE_DMA_HEAP_COUNT + 1])
 {
+	static const unsigned int share[] = { 0, 2, 4, 4 };
 	char *s, *p, *tok, *val, *end;
 	u32 uc;
 	int ret = 0;
 
 	memset(sizes, 0, sizeof(size_t) * (TEE_DMA_HEAP_COUNT + 1));
 	if (!split || !*split) {
-		sizes[TEE_DMA_HEAP_SECURE_VIDEO_PLAY] = ALIGN_DOWN(total / 2, SZ_1M);
-		sizes[TEE_DMA_HEAP_TRUSTED_UI] = ALIGN_DOWN(total / 4, SZ_1M);
-		sizes[TEE_DMA_HEAP_SECURE_VIDEO_RECORD] = ALIGN_DOWN(total / 4, SZ_1M);
+		for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++)
+			if (!(dynamic & BIT(uc)))
+				sizes[uc] = ALIGN_DOWN(total / share[uc], SZ_1M);
 		return 0;
 	}
 
@@ -176,10 +229,8 @@ static int vtee_parse_split(const char *split, size_t total,
 			break;
 		}
 		*val++ = '\0';
-		for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++)
-			if (!strcmp(tok, vtee_use_case_names[uc]))
-				break;
-		if (uc > TEE_DMA_HEAP_COUNT || sizes[uc]) {
+		uc = vtee_use_case(tok);
+		if (!uc || sizes[uc] || (dynamic & BIT(uc))) {
 			ret = -EINVAL;
 			break;
 		}
@@ -191,66 +242,87 @@ static int vtee_parse_split(const char *split, size_t total,
 	return ret;
 }
 
+static int vtee_pool_register(struct vtee *vtee, struct tee_protmem_pool *pool)
+{
+	int ret;
+
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	ret = tee_device_register_dma_heap(vtee->teedev, pool);
+	if (ret)
+		pool->ops->destroy_pool(pool);
+	return ret;
+}
+
 /**
- * vtee_pools_init() - split the carveout into per-use-case pools
+ * vtee_pools_init() - create and register the protected pools
  * @vtee:	the instance, with its secure world running
- * @base:	carveout start
- * @size:	carveout size
- * @split:	"use-case=SIZE,..." or "" for the default split
- * @allocator:	"pmx" or "genalloc"
+ * @cfg:	what goes where
  *
- * Registers a protected heap for every use case given a size. On error
+ * Use cases named in @cfg->dynamic get memory lent from CMA on demand;
+ * the others get a share of the carveout (when there is one). On error
  * the pools registered so far stay registered; the caller unregisters them
  * with tee_device_unregister_dma_heaps().
  *
- * Return: 0, or -EINVAL for a bad @split or @allocator or a split larger
- * than the carveout, -ENOMEM, or an error from the TEE core.
+ * Return: 0, or -EINVAL for a malformed parameter or a split larger than
+ * the carveout, -ENOMEM, or an error from the TEE core.
  */
-int vtee_pools_init(struct vtee *vtee, phys_addr_t base, size_t size,
-		    const char *split, const char *allocator)
+int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 {
 	size_t sizes[TEE_DMA_HEAP_COUNT + 1];
 	enum tee_protmem_allocator alloc;
-	struct tee_protmem_pool *pool;
-	phys_addr_t next = base;
-	u32 uc;
+	phys_addr_t next = cfg->base;
+	u32 uc, dynamic;
 	int ret;
 
-	if (!strcmp(allocator, "pmx"))
+	if (!strcmp(cfg->allocator, "pmx"))
 		alloc = TEE_PROTMEM_ALLOC_PMX;
-	else if (!strcmp(allocator, "genalloc"))
+	else if (!strcmp(cfg->allocator, "genalloc"))
 		alloc = TEE_PROTMEM_ALLOC_GENALLOC;
 	else
 		return -EINVAL;
 
-	ret = vtee_parse_split(split, size, sizes);
+	ret = vtee_parse_dynamic(cfg->dynamic, &dynamic);
+	if (ret)
+		return ret;
+	ret = vtee_parse_split(cfg->size ? cfg->split : "", cfg->size, dynamic,
+			       sizes);
 	if (ret)
 		return ret;
 	for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++) {
-		if (sizes[uc] > base + size - next)
+		if (sizes[uc] > cfg->base + cfg->size - next)
 			return -EINVAL;
 		next += sizes[uc];
 	}
 
-	next = base;
+	next = cfg->base;
 	for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++) {
+		if (dynamic & BIT(uc)) {
+			ret = vtee_pool_register(vtee,
+				tee_protmem_dynamic_pool_alloc(cfg->chunk,
+							       cfg->dynamic_max,
+							       uc, &vtee_pool_ops,
+							       vtee, THIS_MODULE));
+			if (ret)
+				return ret;
+			dev_info(vtee->dev, "%s: lent from CMA, up to %#zx bytes\n",
+				 vtee_use_case_names[uc], cfg->dynamic_max);
+			continue;
+		}
 		if (!sizes[uc])
 			continue;
 		ret = vtee_add_region(vtee, next, sizes[uc], uc);
 		if (ret)
 			return ret;
-		pool = tee_protmem_static_pool_alloc(next, sizes[uc], uc, alloc,
-						     &vtee_pool_ops, vtee,
-						     THIS_MODULE);
-		if (IS_ERR(pool))
-			return PTR_ERR(pool);
-		ret = tee_device_register_dma_heap(vtee->teedev, pool);
-		if (ret) {
-			pool->ops->destroy_pool(pool);
+		ret = vtee_pool_register(vtee,
+			tee_protmem_static_pool_alloc(next, sizes[uc], uc, alloc,
+						      &vtee_pool_ops, vtee,
+						      THIS_MODULE));
+		if (ret)
 			return ret;
-		}
 		dev_info(vtee->dev, "%s: %#zx bytes at %pa (%s)\n",
-			 vtee_use_case_names[uc], sizes[uc], &next, allocator);
+			 vtee_use_case_names[uc], sizes[uc], &next,
+			 cfg->allocator);
 		next += sizes[uc];
 	}
 

@@ -73,9 +73,28 @@ int vtee_shm_register(struct tee_context *ctx, struct tee_shm *shm,
 		      unsigned long start);
 int vtee_shm_unregister(struct tee_context *ctx, struct tee_shm *shm);
 
+/**
+ * struct vtee_pool_config - where protected memory comes from
+ * @base:	carveout start
+ * @size:	carveout size (0: no carveout)
+ * @split:	carveout per use case, "use-case=SIZE,..." ("" for default)
+ * @allocator:	carveout allocator, "pmx" or "genalloc"
+ * @dynamic:	use cases lent from CMA instead, "use-case,..."
+ * @chunk:	bytes lent at a time for dynamic pools
+ * @dynamic_max: most bytes lent at once, per dynamic pool
+ */
+struct vtee_pool_config {
+	phys_addr_t base;
+	size_t size;
+	const char *split;
+	const char *allocator;
+	const char *dynamic;
+	size_t chunk;
+	size_t dynamic_max;
+};
+
 /* pool.c */
-int vtee_pools_init(struct vtee *vtee, phys_addr_t base, size_t size,
-		    const char *split, const char *allocator);
+int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg);
 int vtee_register_master(struct device *dev, u32 stream);
 void vtee_unregister_master(struct device *dev);
 void vtee_masters_clear(struct vtee *vtee);

@@ -249,6 +249,22 @@ static void vtee_sw_add_region(struct vtee_sw *sw, struct vtee_msg *msg)
 	vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
 }
 
+static void vtee_sw_lend_reclaim(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	u32 type = vtee_sw_type0(msg);
+	struct vtee_msg_value *v = &msg->params[0].u.value;
+	u32 ret = TEEC_ERROR_BAD_PARAMETERS;
+
+	if (type == VTEE_MSG_ATTR_VALUE_INPUT ||
+	    type == VTEE_MSG_ATTR_VALUE_INOUT) {
+		if (msg->cmd == VTEE_MSG_LEND)
+			ret = vtee_sw_region_lend(sw, v->a, v->b, v->c);
+		else
+			ret = vtee_sw_region_reclaim(sw, v->a, v->b);
+	}
+	vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
+}
+
 static const char *vtee_sw_access_name(u64 access)
 {
 	switch (access) {
@@ -331,6 +347,10 @@ static void vtee_sw_handle(struct vtee_sw *sw, struct vtee_msg *msg)
 		break;
 	case VTEE_MSG_CHECK_DEVICE:
 		vtee_sw_check_device(sw, msg);
+		break;
+	case VTEE_MSG_LEND:
+	case VTEE_MSG_RECLAIM:
+		vtee_sw_lend_reclaim(sw, msg);
 		break;
 	case VTEE_MSG_DMA:	/* emulated devices: not yet */
 	default:

@@ -22,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "msg_check.h"
 #include "sw_private.h"
@@ -74,6 +75,10 @@ void vtee_sw_regions_free(struct vtee_sw *sw)
 
 	list_for_each_entry_safe(r, tmp, &sw->regions, node) {
 		list_del(&r->node);
+		if (r->lent) {
+			memset(r->vaddr, 0, r->size);
+			vunmap(r->vaddr);
+		}
 		kfree(r);
 	}
 }
@@ -327,4 +332,88 @@ int vtee_sw_win_copy(const struct vtee_sw_win *dst,
 	if (src->region)
 		return vtee_sw_win_write(dst, 0, src->vaddr, len);
 	return -EINVAL;
+}
+
+/**
+ * vtee_sw_region_lend() - accept normal memory as protected memory
+ * @sw:		the secure world
+ * @paddr:	first byte, page aligned, memory with struct pages
+ * @size:	bytes, page aligned, not 0
+ * @use_case:	use case it will serve (1..3)
+ *
+ * The normal world has removed the memory from its direct map; the secure
+ * world maps it for itself and polices it as a region from now on.
+ *
+ * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS for a malformed range,
+ * one without struct pages, or one that is already protected;
+ * TEEC_ERROR_OUT_OF_MEMORY.
+ */
+u32 vtee_sw_region_lend(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
+{
+	struct vtee_sw_region *r;
+	struct page **pages;
+	size_t i, n;
+	void *vaddr;
+	int err;
+
+	if (!size || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(size) ||
+	    !vtee_msg_range_valid(paddr, size) ||
+	    !use_case || use_case > VTEE_FW_NUM_USE_CASES ||
+	    !pfn_valid(PHYS_PFN(paddr)) ||
+	    !pfn_valid(PHYS_PFN(paddr + size - 1)) ||
+	    vtee_sw_touches_protected(sw, paddr, size))
+		return TEEC_ERROR_BAD_PARAMETERS;
+
+	n = size >> PAGE_SHIFT;
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return TEEC_ERROR_OUT_OF_MEMORY;
+	for (i = 0; i < n; i++)
+		pages[i] = pfn_to_page(PHYS_PFN(paddr) + i);
+	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	if (!vaddr)
+		return TEEC_ERROR_OUT_OF_MEMORY;
+
+	err = vtee_sw_region_add(sw, paddr, size, use_case, vaddr);
+	if (err) {
+		vunmap(vaddr);
+		return err == -ENOMEM ? TEEC_ERROR_OUT_OF_MEMORY :
+					TEEC_ERROR_BAD_PARAMETERS;
+	}
+	r = vtee_sw_region_find(sw, paddr, size);
+	r->lent = true;
+	return TEEC_SUCCESS;
+}
+
+/**
+ * vtee_sw_region_reclaim() - give lent memory back to the normal world
+ * @sw:		the secure world
+ * @paddr:	as lent
+ * @size:	as lent
+ *
+ * Scrubs the memory, unmaps it and stops policing it.
+ *
+ * Return: TEEC_SUCCESS, or TEEC_ERROR_BAD_PARAMETERS if exactly this range
+ * was not lent.
+ */
+u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size)
+{
+	struct vtee_sw_region *r = vtee_sw_region_find(sw, paddr, size);
+	u64 done, n;
+
+	if (!r || !r->lent || r->paddr != paddr || r->size != size)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	for (done = 0; done < size; done += n) {
+		n = min_t(u64, size - done, PAGE_SIZE);
+		memset(r->vaddr + done, 0, n);
+		cond_resched();
+	}
+	vunmap(r->vaddr);
+	list_del(&r->node);
+	kfree(r);
+	spin_lock(&sw->lock);
+	sw->stats.scrubbed += size;
+	spin_unlock(&sw->lock);
+	return TEEC_SUCCESS;
 }

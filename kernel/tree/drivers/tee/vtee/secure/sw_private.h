@@ -34,6 +34,8 @@ struct vtee_sw_sess;
  * @use_case:	use case the memory belongs to (1..3)
  * @vaddr:	the secure world's mapping of @paddr; every CPU access to
  *		protected memory goes through it
+ * @lent:	normal memory lent by the normal world (mapped by vmap(),
+ *		given back by VTEE_MSG_RECLAIM), not carveout
  *
  * Carveout regions are mapped through the carveout's mapping. Memory lent
  * from outside the carveout (dynamic pools) comes with its own mapping:
@@ -45,6 +47,7 @@ struct vtee_sw_region {
 	u64 size;
 	u32 use_case;
 	void *vaddr;
+	bool lent;
 };
 
 /**
@@ -166,6 +169,8 @@ extern const struct vtee_sw_ta vtee_ta_crypt;
 int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
 		       void *vaddr);
 void vtee_sw_regions_free(struct vtee_sw *sw);
+u32 vtee_sw_region_lend(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case);
+u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size);
 struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
 					   u64 size);
 u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,

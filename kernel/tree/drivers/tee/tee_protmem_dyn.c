@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dynamic protected-memory pools: memory lent to the secure world on
+ * demand instead of a carveout reserved at boot.
+ *
+ * The pool takes physically contiguous chunks from the kernel's CMA area,
+ * removes them from the kernel's direct map, and lends them to the secure
+ * world for the pool's use case through the TEE driver. Buffers are carved
+ * from the chunks with pmx. A chunk no buffer uses any more is reclaimed at
+ * once: the secure world scrubs it and lets go of it, the direct map is
+ * restored and the pages go back to CMA. A buffer larger than the chunk
+ * size gets a chunk of its own.
+ *
+ * There is no background scrubber: freed ranges inside a chunk that is
+ * still in use are scrubbed by the allocation that reuses them, and a
+ * reclaimed chunk is scrubbed whole by the secure world.
+ *
+ * Cost: taking a chunk may migrate pages (CMA) and flushes kernel TLBs; it
+ * happens under the pool's mutex, so allocations of the pool wait for it.
+ */
+#include <linux/cma.h>
+#include <linux/dma-map-ops.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/set_memory.h>
+#include <linux/slab.h>
+#include <linux/tee_protmem.h>
+#include <asm/tlbflush.h>
+
+#include "protmem/pmx.h"
+
+/**
+ * struct tee_protmem_chunk - memory lent to the secure world
+ * @link:	in tee_protmem_dyn_pool.chunks
+ * @pages:	first page
+ * @paddr:	physical start
+ * @size:	bytes
+ * @pmx:	the buffers carved from it
+ */
+struct tee_protmem_chunk {
+	struct list_head link;
+	struct page *pages;
+	phys_addr_t paddr;
+	size_t size;
+	struct pmx_pool pmx;
+};
+
+/**
+ * struct tee_protmem_dyn_pool - a pool of lent chunks
+ * @pool:	the generic pool
+ * @ops:	the TEE driver's secure-side callbacks
+ * @priv:	passed to @ops
+ * @cma:	where chunks come from
+ * @chunk_size:	size of a chunk (a buffer may need a larger one)
+ * @max_size:	most bytes lent at once
+ * @lock:	protects everything below
+ * @chunks:	lent chunks
+ * @lent:	bytes lent now
+ * @used:	bytes in live buffers
+ * @scrub_sync:	bytes scrubbed on the allocation path
+ * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
+ */
+struct tee_protmem_dyn_pool {
+	struct tee_protmem_pool pool;
+	const struct tee_protmem_backend_ops *ops;
+	void *priv;
+	struct cma *cma;
+	size_t chunk_size;
+	size_t max_size;
+	struct mutex lock;	/* protects chunks and the counters */
+	struct list_head chunks;
+	u64 lent;
+	u64 used;
+	u64 scrub_sync;
+	int scrub_err;
+};
+
+static struct tee_protmem_dyn_pool *to_dyn(struct tee_protmem_pool *pool)
+{
+	return container_of(pool, struct tee_protmem_dyn_pool, pool);
+}
+
+/* Remove (@present false) or restore a chunk's direct mapping */
+static int tee_protmem_chunk_map(struct page *pages, size_t size,
+				 bool present)
+{
+	unsigned long addr = (unsigned long)page_address(pages);
+	size_t i, n = size >> PAGE_SHIFT;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		ret = present ? set_direct_map_default_noflush(pages + i) :
+				set_direct_map_invalid_noflush(pages + i);
+	if (ret && !present)	/* undo what was removed */
+		while (i--)
+			set_direct_map_default_noflush(pages + i);
+	flush_tlb_kernel_range(addr, addr + size);
+	return ret;
+}
+
+/* Called with dp->lock held */
+static struct tee_protmem_chunk *tee_protmem_chunk_get(struct tee_protmem_dyn_pool *dp,
+						       size_t size)
+{
+	size_t csize = ALIGN(max(size, dp->chunk_size), dp->chunk_size);
+	unsigned int align = min_t(unsigned int, get_order(csize),
+				   CONFIG_CMA_ALIGNMENT);
+	struct tee_protmem_chunk *c;
+	int ret;
+
+	if (csize > dp->max_size - dp->lent)
+		return ERR_PTR(-ENOMEM);
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->size = csize;
+	c->pages = cma_alloc(dp->cma, csize >> PAGE_SHIFT, align, true);
+	if (!c->pages) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	c->paddr = page_to_phys(c->pages);
+	/* Old normal-world content: dirty, scrubbed before first use */
+	ret = pmx_init(&c->pmx, c->paddr, csize, PAGE_SIZE, true);
+	if (ret)
+		goto err_release;
+	ret = tee_protmem_chunk_map(c->pages, csize, false);
+	if (ret)
+		goto err_pmx;
+	ret = dp->ops->lend(dp->priv, dp->pool.use_case, c->paddr, csize);
+	if (ret)
+		goto err_map;
+	list_add_tail(&c->link, &dp->chunks);
+	dp->lent += csize;
+	return c;
+
+err_map:
+	tee_protmem_chunk_map(c->pages, csize, true);
+err_pmx:
+	pmx_destroy(&c->pmx);
+err_release:
+	if (c->pages)
+		cma_release(dp->cma, c->pages, csize >> PAGE_SHIFT);
+err_free:
+	kfree(c);
+	return ERR_PTR(ret);
+}
+
+/* Called with dp->lock held; @c holds no buffer */
+static void tee_protmem_chunk_put(struct tee_protmem_dyn_pool *dp,
+				  struct tee_protmem_chunk *c)
+{
+	int ret;
+
+	list_del(&c->link);
+	dp->lent -= c->size;
+	ret = dp->ops->reclaim(dp->priv, c->paddr, c->size);
+	if (ret) {
+		/* Still protected, maybe not scrubbed: never give it back */
+		pr_err("tee: reclaim of %pa+%#zx failed: %d, chunk retired\n",
+		       &c->paddr, c->size, ret);
+	} else {
+		tee_protmem_chunk_map(c->pages, c->size, true);
+		cma_release(dp->cma, c->pages, c->size >> PAGE_SHIFT);
+	}
+	pmx_destroy(&c->pmx);
+	kfree(c);
+}
+
+/* pmx_alloc() scrub callback: runs under dp->lock */
+static void tee_protmem_dyn_scrub(void *ctx, u64 addr, u64 len)
+{
+	struct tee_protmem_dyn_pool *dp = ctx;
+	int ret;
+
+	ret = dp->ops->scrub(dp->priv, addr, len);
+	if (ret && !dp->scrub_err)
+		dp->scrub_err = ret;
+	else if (!ret)
+		dp->scrub_sync += len;
+}
+
+/* Called with dp->lock held */
+static int tee_protmem_chunk_alloc(struct tee_protmem_dyn_pool *dp,
+				   struct tee_protmem_chunk *c, size_t size,
+				   phys_addr_t *paddr)
+{
+	u64 a;
+	int ret;
+
+	dp->scrub_err = 0;
+	ret = pmx_alloc(&c->pmx, size, 0, &a, tee_protmem_dyn_scrub, dp);
+	if (!ret && dp->scrub_err) {
+		WARN_ON(pmx_free(&c->pmx, a, size));
+		ret = dp->scrub_err;
+	}
+	if (!ret)
+		*paddr = a;
+	return ret;
+}
+
+static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool, size_t size,
+				 phys_addr_t *paddr)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	struct tee_protmem_chunk *c;
+	int ret = -ENOMEM;
+
+	mutex_lock(&dp->lock);
+	list_for_each_entry(c, &dp->chunks, link) {
+		ret = tee_protmem_chunk_alloc(dp, c, size, paddr);
+		if (ret != -ENOMEM)
+			goto out;
+	}
+	c = tee_protmem_chunk_get(dp, size);
+	if (IS_ERR(c)) {
+		ret = PTR_ERR(c);
+		goto out;
+	}
+	ret = tee_protmem_chunk_alloc(dp, c, size, paddr);
+	if (ret)
+		tee_protmem_chunk_put(dp, c);
+out:
+	if (!ret)
+		dp->used += size;
+	mutex_unlock(&dp->lock);
+	return ret;
+}
+
+static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
+				 phys_addr_t paddr, size_t size)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	struct tee_protmem_chunk *c;
+
+	mutex_lock(&dp->lock);
+	list_for_each_entry(c, &dp->chunks, link) {
+		if (paddr < c->paddr || paddr - c->paddr >= c->size)
+			continue;
+		WARN_ON(pmx_free(&c->pmx, paddr, size));
+		dp->used -= size;
+		if (!c->pmx.allocated)
+			tee_protmem_chunk_put(dp, c);
+		break;
+	}
+	mutex_unlock(&dp->lock);
+}
+
+static int tee_protmem_dyn_attach(struct tee_protmem_pool *pool,
+				  struct device *dev)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+
+	return dp->ops->attach(dp->priv, pool->use_case, dev);
+}
+
+static void tee_protmem_dyn_stats(struct tee_protmem_pool *pool,
+				  struct tee_protmem_pool_stats *st)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	struct tee_protmem_chunk *c;
+
+	mutex_lock(&dp->lock);
+	st->size = dp->lent;
+	st->used = dp->used;
+	list_for_each_entry(c, &dp->chunks, link) {
+		st->free += c->pmx.free;
+		st->dirty += c->pmx.dirty;
+		st->largest = max(st->largest, pmx_largest_free(&c->pmx));
+	}
+	st->scrub_sync = dp->scrub_sync;
+	mutex_unlock(&dp->lock);
+}
+
+static ssize_t tee_protmem_dyn_show_allowed(struct tee_protmem_pool *pool,
+					    char *buf)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+
+	if (!dp->ops->show_allowed)
+		return 0;
+	return dp->ops->show_allowed(dp->priv, pool->use_case, buf);
+}
+
+static int tee_protmem_dyn_map_extent(void *ctx, u64 start, u64 len,
+				      bool dirty)
+{
+	seq_printf(ctx, "  %#llx-%#llx %s\n", start, start + len - 1,
+		   dirty ? "dirty" : "clean");
+	return 0;
+}
+
+static void tee_protmem_dyn_show_map(struct tee_protmem_pool *pool,
+				     struct seq_file *m)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	struct tee_protmem_chunk *c;
+
+	mutex_lock(&dp->lock);
+	seq_printf(m, "dynamic pool: %llu of %zu bytes lent\n", dp->lent,
+		   dp->max_size);
+	list_for_each_entry(c, &dp->chunks, link) {
+		seq_printf(m, "chunk %pa+%#zx, %llu bytes allocated, free:\n",
+			   &c->paddr, c->size, c->pmx.allocated);
+		pmx_walk_extents(&c->pmx, tee_protmem_dyn_map_extent, m);
+	}
+	mutex_unlock(&dp->lock);
+}
+
+static void tee_protmem_dyn_destroy(struct tee_protmem_pool *pool)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	struct tee_protmem_chunk *c, *tmp;
+
+	/* No buffer is left, so neither is a chunk; but be safe */
+	mutex_lock(&dp->lock);
+	list_for_each_entry_safe(c, tmp, &dp->chunks, link)
+		tee_protmem_chunk_put(dp, c);
+	mutex_unlock(&dp->lock);
+	mutex_destroy(&dp->lock);
+	kfree(dp);
+}
+
+static const struct tee_protmem_pool_ops tee_protmem_dyn_ops = {
+	.alloc = tee_protmem_dyn_alloc,
+	.free = tee_protmem_dyn_free,
+	.attach = tee_protmem_dyn_attach,
+	.stats = tee_protmem_dyn_stats,
+	.show_allowed = tee_protmem_dyn_show_allowed,
+	.show_map = tee_protmem_dyn_show_map,
+	.destroy_pool = tee_protmem_dyn_destroy,
+};
+
+/**
+ * tee_protmem_dynamic_pool_alloc() - create a pool of memory lent on demand
+ * @chunk_size:	bytes lent at a time, a page multiple (larger buffers get a
+ *		chunk of their own, rounded up to this size)
+ * @max_size:	most bytes lent at once
+ * @use_case:	enum tee_dma_heap_id the pool serves
+ * @ops:	secure-side callbacks: scrub, attach, lend and reclaim required
+ * @priv:	passed to @ops
+ * @owner:	module implementing @ops (pinned while buffers exist)
+ *
+ * Chunks come from the default CMA area (cma= on the command line).
+ * Hand the pool to tee_device_register_dma_heap().
+ *
+ * Return: the pool, or ERR_PTR(-EINVAL) for bad arguments, ERR_PTR(-ENODEV)
+ * without a CMA area, ERR_PTR(-ENOMEM).
+ */
+struct tee_protmem_pool *
+tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
+			       u32 use_case,
+			       const struct tee_protmem_backend_ops *ops,
+			       void *priv, struct module *owner)
+{
+	struct tee_protmem_dyn_pool *dp;
+
+	if (!ops || !ops->scrub || !ops->attach || !ops->lend ||
+	    !ops->reclaim || !chunk_size || !PAGE_ALIGNED(chunk_size) ||
+	    max_size < chunk_size || use_case < 1 ||
+	    use_case > TEE_DMA_HEAP_COUNT)
+		return ERR_PTR(-EINVAL);
+	if (!dma_contiguous_default_area)
+		return ERR_PTR(-ENODEV);
+
+	dp = kzalloc(sizeof(*dp), GFP_KERNEL);
+	if (!dp)
+		return ERR_PTR(-ENOMEM);
+	dp->ops = ops;
+	dp->priv = priv;
+	dp->cma = dma_contiguous_default_area;
+	dp->chunk_size = chunk_size;
+	dp->max_size = max_size;
+	mutex_init(&dp->lock);
+	INIT_LIST_HEAD(&dp->chunks);
+	dp->pool.ops = &tee_protmem_dyn_ops;
+	dp->pool.owner = owner;
+	dp->pool.use_case = use_case;
+	return &dp->pool;
+}
+EXPORT_SYMBOL_GPL(tee_protmem_dynamic_pool_alloc);
