@@ -274,37 +274,35 @@ static void make_holes(struct pmx_pool *p, u64 *hole5, u64 *hole2,
 	*hole3 = a[4];
 }
 
-static void test_best_fit(struct tap *t)
+static void test_first_fit(struct tap *t)
 {
 	struct scrub_log log = { 0 };
 	u64 h5, h2, h3, a = 0, b = 0, c = 0;
 	struct pmx_pool p;
 
 	make_holes(&p, &h5, &h2, &h3, true);
-	tap_ok(t, !pmx_alloc(&p, 2 * G, 0, &a, NULL, NULL) && a == h2 &&
-	       !pmx_alloc(&p, 3 * G, 0, &b, NULL, NULL) && b == h3 &&
-	       !pmx_alloc(&p, 4 * G, 0, &c, NULL, NULL) && c == h5,
-	       "best fit: each request takes the smallest hole that fits");
+	tap_ok(t, !pmx_alloc(&p, 2 * G, 0, &a, NULL, NULL) && a == h5 &&
+	       !pmx_alloc(&p, 3 * G, 0, &b, NULL, NULL) && b == h5 + 2 * G &&
+	       !pmx_alloc(&p, 4 * G, 0, &c, NULL, NULL) && c == h3 + 4 * G,
+	       "first fit: each request takes the lowest hole that fits");
 	pmx_destroy(&p);
 
 	make_holes(&p, &h5, &h2, &h3, false);
-	tap_ok(t, !pmx_alloc(&p, 2 * G, 0, &a, scrub_rec, &log) &&
-	       a >= h3 + 4 * G && !log.n,
-	       "clean preferred: clean tail used before a dirty exact fit");
+	tap_ok(t, !pmx_alloc(&p, 2 * G, 0, &a, scrub_rec, &log) && a == h5 &&
+	       log.n == 1 && log.addr[0] == h5 && log.len[0] == 2 * G,
+	       "first fit: a low dirty hole before the clean tail, scrubbed");
 	pmx_destroy(&p);
 
 	make_holes(&p, &h5, &h2, &h3, false);
-	/* Use up the clean tail: 32 - 13 = 19 pages. */
-	pmx_alloc(&p, 19 * G, 0, &a, NULL, NULL);
 	log.n = 0;
-	tap_ok(t, !pmx_alloc(&p, 3 * G, 0, &b, scrub_rec, &log) && b == h3 &&
-	       log.n == 1 && log.addr[0] == h3 && log.len[0] == 3 * G,
-	       "dirty best fit: smallest dirty hole, scrubbed exactly");
+	tap_ok(t, !pmx_alloc(&p, 3 * G, 0, &b, scrub_rec, &log) && b == h5 &&
+	       log.n == 1 && log.addr[0] == h5 && log.len[0] == 3 * G,
+	       "dirty fit: scrubbed exactly, the rest stays dirty");
 	log.n = 0;
 	tap_ok(t, !pmx_alloc(&p, 4 * G - 100, 0, &c, scrub_rec, &log) &&
-	       c == h5 && log.n == 1 && log.addr[0] == h5 &&
-	       log.len[0] == 4 * G && pool_is(&p, 0, 3 * G, 29 * G, 2),
-	       "dirty fit: scrub called once, for exactly the range taken");
+	       c == h3 + 4 * G && !log.n &&
+	       pool_is(&p, 15 * G, 7 * G, 10 * G, 4),
+	       "clean fit: no scrub; dirty holes too small are passed over");
 	pmx_destroy(&p);
 }
 
@@ -335,7 +333,8 @@ static void test_coalesce(struct tap *t)
 
 	make_mixed(&p);
 	tap_ok(t, pool_is(&p, 4 * G, 2 * G, 0, 3) && pmx_largest_free(&p) ==
-	       2 * G, "coalesce: clean/dirty/clean extents stay apart");
+	       6 * G,
+	       "coalesce: clean/dirty/clean extents stay apart, one run");
 	tap_ok(t, !pmx_alloc(&p, 6 * G, 0, &a, scrub_rec, &log) &&
 	       a == BASE && log.n == 1 && log.addr[0] == BASE + 2 * G &&
 	       log.len[0] == 2 * G && pool_is(&p, 0, 0, 6 * G, 0),
@@ -392,7 +391,7 @@ static void test_scrubber(struct tap *t)
 	tap_ok(t, !pmx_take_dirty(&p, 3 * G + 7, &a, &l) && a == BASE &&
 	       l == 3 * G && p.scrubbing == 3 * G && pool_is(&p, 0, 5 * G,
 							     0, 1),
-	       "take_dirty: takes the start of the largest dirty extent");
+	       "take_dirty: takes the start of the lowest dirty extent");
 	tap_ok(t, !pmx_put_clean(&p, a, l) && pool_is(&p, 3 * G, 5 * G, 0, 2),
 	       "put_clean: range comes back clean");
 	tap_ok(t, pmx_put_clean(&p, a, l) == -EINVAL &&
@@ -419,8 +418,8 @@ static void test_largest(struct tap *t)
 	pmx_alloc(&p, 14 * G, 0, &b, NULL, NULL);
 	tap_ok(t, pmx_largest_free(&p) == G, "largest: follows allocation");
 	pmx_free(&p, b, 14 * G);
-	tap_ok(t, pmx_largest_free(&p) == 14 * G,
-	       "largest: counts dirty extents");
+	tap_ok(t, pmx_largest_free(&p) == 15 * G,
+	       "largest: a dirty extent and its clean neighbour are one run");
 	pmx_free(&p, a, G);
 	scrub_all(&p);
 	tap_ok(t, pmx_largest_free(&p) == 16 * G && p.nr_extents == 1,
@@ -479,7 +478,7 @@ static void test_walk(struct tap *t)
 	pmx_destroy(&p);
 }
 
-/* More candidates than the alignment scan tries: the sure fit is taken. */
+/* The lowest run cannot hold the aligned range: the lowest sure fit is. */
 static void test_align_scan(struct tap *t)
 {
 	struct pmx_pool p;
@@ -488,7 +487,8 @@ static void test_align_scan(struct tap *t)
 
 	/*
 	 * Base 1 page past a 256 KiB boundary; 41 clean 2-page holes every
-	 * 3 pages. Only the 22nd holds a 256 KiB boundary: beyond the scan.
+	 * 3 pages. Only the 22nd holds a 256 KiB boundary; the tail is the
+	 * lowest run of 64 pages, certain to hold one.
 	 */
 	pmx_init(&p, BASE + G, 4 * SZ_1M, G, false);
 	for (i = 0; i < n; i++)
@@ -498,7 +498,7 @@ static void test_align_scan(struct tap *t)
 	scrub_all(&p);
 	tap_ok(t, !pmx_alloc(&p, G, 64 * G, &b, NULL, NULL) &&
 	       !(b % (64 * G)) && b > a[n - 1] && !pmx_check(&p),
-	       "align: past the scan limit the smallest sure fit is taken");
+	       "align: the lowest run certain to fit is taken");
 	pmx_destroy(&p);
 }
 
@@ -579,26 +579,26 @@ struct model {
 
 /* What went wrong, counted per property. */
 enum {
-	F_PLACE,	/* overlap, outside the pool, misaligned */
+	F_PLACE,	/* overlap, outside the pool, misaligned, not first fit */
 	F_SCRUB,	/* scrub not exactly the dirty pieces handed out */
 	F_RESULT,	/* unexpected return value */
 	F_ACCOUNT,	/* counters differ from the model */
 	F_EXTENTS,	/* extents differ from the model's maximal runs */
 	F_LARGEST,	/* pmx_largest_free() wrong */
 	F_CHECK,	/* pmx_check() failed */
-	F_TAKE,		/* take_dirty did not take from the largest extent */
+	F_TAKE,		/* take_dirty did not take from the lowest extent */
 	F_MAX
 };
 
 static const char *const f_name[F_MAX] = {
-	"allocations never overlap, stay inside the pool and are aligned",
+	"allocations never overlap, stay in the pool, aligned, first fit",
 	"scrub is called exactly for the dirty granules handed out",
 	"every return value is the one the model expects",
 	"byte counters match the model after every operation",
 	"extents are the model's maximal same-state runs (merging exact)",
-	"largest_free matches the model after every operation",
+	"largest_free (longest free run) matches the model every time",
 	"pmx_check() passes after every operation",
-	"take_dirty takes the start of the largest dirty extent",
+	"take_dirty takes the start of the lowest dirty extent",
 };
 
 static unsigned long fails[F_MAX];
@@ -655,6 +655,19 @@ static bool model_fits(struct model *m, int n, u64 align)
 	return false;
 }
 
+/* The start of the lowest free run (any state) of @n granules. */
+static u64 model_first_fit(struct model *m, int n)
+{
+	int i, run = 0;
+
+	for (i = 0; i < NG; i++) {
+		run = m->st[i] <= M_DIRTY ? run + 1 : 0;
+		if (run == n)
+			return MBASE + (u64)(i + 1 - n) * G;
+	}
+	return 0;
+}
+
 static u64 model_dirty_run(struct model *m, int i)
 {
 	int j = i;
@@ -681,11 +694,17 @@ static void model_compare(struct model *m, struct pmx_pool *p,
 
 	snap_take(p, &s);
 	for (i = 0; i < NG; i = j) {
+		for (j = i; j < NG && m->st[j] <= M_DIRTY; j++)
+			;
+		largest = max(largest, (u64)(j - i) * G);
+		if (j == i)
+			j++;
+	}
+	for (i = 0; i < NG; i = j) {
 		for (j = i + 1; j < NG && m->st[j] == m->st[i]; j++)
 			;
 		if (m->st[i] > M_DIRTY)
 			continue;
-		largest = max(largest, (u64)(j - i) * G);
 		if (k >= s.n || s.e[k].start != MBASE + i * G ||
 		    s.e[k].len != (u64)(j - i) * G ||
 		    s.e[k].dirty != (m->st[i] == M_DIRTY))
@@ -744,6 +763,8 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 	}
 	if (m->scrub_bad)
 		fail(F_SCRUB, op, "scrub range outside the pool");
+	if (ea == G && a != model_first_fit(m, (int)pages))
+		fail(F_PLACE, op, "alloc: not the lowest run that fits");
 	for (i = 0; i < NG; i++) {
 		bool in = i >= (u64)gidx(a) && i < gidx(a) + pages;
 
@@ -852,8 +873,8 @@ static void op_take(struct model *m, struct pmx_pool *p, unsigned long op,
 		if (m->st[i] != M_DIRTY)
 			continue;
 		dirty = true;
-		if (!i || m->st[i - 1] != M_DIRTY)
-			big = max(big, model_dirty_run(m, i));
+		big = model_dirty_run(m, i);	/* the lowest dirty extent */
+		break;
 	}
 	ret = pmx_take_dirty(p, max_len, &a, &l);
 	if (ret == -ENOMEM && inject)
@@ -872,7 +893,7 @@ static void op_take(struct model *m, struct pmx_pool *p, unsigned long op,
 	}
 	run = model_dirty_run(m, gidx(a));
 	if (run != big || l != min(run, ml))
-		fail(F_TAKE, op, "take_dirty: not the largest, or wrong length");
+		fail(F_TAKE, op, "take_dirty: not the lowest, or wrong length");
 	if (l > run) {
 		fail(F_PLACE, op, "take_dirty: beyond the dirty extent");
 		return;
@@ -984,7 +1005,7 @@ int main(int argc, char **argv)
 	test_exhaustion(&t);
 	test_bad_sizes(&t);
 	test_align(&t);
-	test_best_fit(&t);
+	test_first_fit(&t);
 	test_coalesce(&t);
 	test_bad_free(&t);
 	test_scrubber(&t);

@@ -4,10 +4,11 @@
  *
  * A static pool manages a carveout (a physical range the normal world never
  * maps) with one of two allocators:
- *  - pmx: free extents by size and address, best fit, largest hole known in
- *    O(1), aware of clean (scrubbed) and dirty (freed) memory. Freed ranges
- *    are scrubbed in the background by a work item; an allocation scrubs
- *    synchronously only when no clean extent fits.
+ *  - pmx: free extents in an augmented address tree, first fit over runs
+ *    of adjacent free memory, longest run known in O(1), aware of clean
+ *    (scrubbed) and dirty (freed) memory. Freed ranges are scrubbed in the
+ *    background by a work item; an allocation scrubs synchronously only
+ *    the dirty pieces it takes, i.e. when the scrubber has not caught up.
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -27,8 +28,13 @@
 
 #include "protmem/pmx.h"
 
-/* The background scrubber takes at most this much at a time */
-#define TEE_PROTMEM_SCRUB_CHUNK	SZ_1M
+/*
+ * The background scrubber scrubs this much at a time, under the pool lock:
+ * an allocation waits for at most one chunk, and no memory is ever out of
+ * the pool while being scrubbed (taking it out fragments the pool when
+ * frees outpace scrubbing; see docs/bench.md).
+ */
+#define TEE_PROTMEM_SCRUB_CHUNK	SZ_256K
 
 /**
  * struct tee_protmem_static_pool - a carveout pool
@@ -45,7 +51,8 @@
  * @scrub_bg:	bytes scrubbed by @scrub_work
  * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
  *		(genalloc)
- * @retired:	bytes kept out of the pool because scrubbing them failed
+ * @retired:	genalloc: bytes kept out of the pool because scrubbing them
+ *		failed
  * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
  * @scrub_work:	background scrubber (pmx only)
  */
@@ -96,22 +103,23 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 		mutex_lock(&sp->lock);
 		ret = pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK, &addr,
 				     &len);
-		mutex_unlock(&sp->lock);
-		if (ret)
+		if (ret) {
+			mutex_unlock(&sp->lock);
 			break;
-
-		/* Scrub outside the lock: allocations go on meanwhile */
+		}
 		ret = sp->ops->scrub(sp->priv, addr, len);
 		if (ret) {
-			/* Never hand out unscrubbed memory: keep it out */
+			/*
+			 * Back as dirty, never as clean. Stop here: the next
+			 * free retries, and an allocation that needs the
+			 * range scrubs it itself.
+			 */
+			WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
+			mutex_unlock(&sp->lock);
 			pr_err_ratelimited("tee: scrub of %#llx+%#llx failed: %d\n",
 					   addr, len, ret);
-			mutex_lock(&sp->lock);
-			sp->retired += len;
-			mutex_unlock(&sp->lock);
-			continue;
+			break;
 		}
-		mutex_lock(&sp->lock);
 		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
 		sp->scrub_bg += len;
 		mutex_unlock(&sp->lock);
@@ -153,7 +161,7 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 		sp->used += size;
 	mutex_unlock(&sp->lock);
 
-	if (kick)
+	if (kick)	/* the range went back dirty: have it retried */
 		queue_work(system_unbound_wq, &sp->scrub_work);
 	return ret;
 }

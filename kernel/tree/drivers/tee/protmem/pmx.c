@@ -13,28 +13,40 @@
  * kmalloc(GFP_KERNEL).
  *
  * Free space is a set of extents, each CLEAN (scrubbed: reads as zero) or
- * DIRTY (freed, not yet scrubbed). Every extent sits in the address tree and
- * in the size tree of its state; the size trees are ordered largest first,
- * so the largest extent is their cached leftmost node. Adjacent extents of
- * the same state are always merged; a clean and a dirty extent never are.
+ * DIRTY (freed, not yet scrubbed), in one address tree. Adjacent extents of
+ * the same state are always merged; a clean and a dirty extent never are,
+ * but adjacent extents of either state form a RUN, and a run is what an
+ * allocation can use. The address tree is augmented: each node records the
+ * runs of its subtree (first and last address, the run at each end, the
+ * longest run) and whether the subtree holds dirty memory, so the longest
+ * run, the lowest run of a given length and the lowest dirty extent are
+ * found in O(log n).
  *
- * Clean/dirty policy: freed memory is DIRTY. pmx_alloc() prefers the best
- * fitting CLEAN extent, then the best fitting DIRTY one (scrubbed in the
- * caller's context), then a run of adjacent extents of both states (only
- * the dirty pieces are scrubbed). A background scrubber moves DIRTY memory
- * to CLEAN with pmx_take_dirty() and pmx_put_clean(), so allocations
- * normally do not pay for scrubbing.
+ * Placement: first fit over runs. pmx_alloc() takes the start of the
+ * lowest run that holds the range, whatever the state of its extents; the
+ * dirty pieces taken are scrubbed in the caller's context, the clean ones
+ * are not. Placement thus does not depend on how far the scrubber got:
+ * given the same free ranges, pmx places exactly as a first-fit bitmap
+ * (lib/genalloc's gen_pool_first_fit) does, which packs buffers at the low
+ * end and keeps the top of the pool contiguous (bench/sim/pmx_sim.c and
+ * docs/bench.md measure why: best fit over clean extents first fragmented
+ * the pool whenever the scrubber lagged). A background scrubber moves DIRTY
+ * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
+ * where the next allocations go, so allocations normally do not pay for
+ * scrubbing.
  *
- * Cost (n = free extents):
- *   pmx_alloc()            O(log n); with an alignment above the granule at
- *                          most PMX_ALIGN_SCAN candidates are tried before
- *                          the smallest extent certain to fit is taken; the
- *                          mixed-state fallback walks the extents, O(n);
- *                          refused in O(1) when size exceeds the free bytes
+ * Cost (n = free extents, k = extents the range handed out covers; k = 1
+ * unless the range spans a clean/dirty boundary):
+ *   pmx_alloc()            O(k log n); refused in O(1) when no run is long
+ *                          enough. With an alignment above the granule: the
+ *                          lowest run if the range fits at its first aligned
+ *                          address, else the lowest run certain to hold it
+ *                          (length >= size + align - granule), else a walk
+ *                          of the extents, O(n)
  *   pmx_free()             O(log n)
  *   pmx_take_dirty()       O(log n)
  *   pmx_put_clean()        O(log n)
- *   pmx_largest_free()     O(1)
+ *   pmx_largest_free()     O(1), the longest run
  *   pmx_walk_extents()  O(n); pmx_check() O(n)
  * Nothing is O(size): the only per-byte work is the caller's scrub.
  *
@@ -48,17 +60,11 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/overflow.h>
-#include <linux/rbtree.h>
+#include <linux/rbtree_augmented.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
 #include "pmx.h"
-
-/*
- * Candidates tried for an alignment above the granule before giving up on
- * the best fit and taking the smallest extent certain to fit.
- */
-#define PMX_ALIGN_SCAN	16
 
 /* Spare nodes kept beyond one per range handed out. */
 #define PMX_SPARE_SLACK	2
@@ -69,23 +75,42 @@ enum pmx_state {
 };
 
 /**
+ * struct pmx_runs - what the address tree knows of a subtree
+ * @first: start of its lowest extent
+ * @last:  end of its highest extent
+ * @pre:   bytes in the run (adjacent extents, either state) from @first
+ * @suf:   bytes in the run that ends at @last
+ * @max:   bytes in its longest run
+ * @dirty: true if it holds a DIRTY extent
+ *
+ * Runs are counted within the subtree only; the root's @max is the longest
+ * run in the pool.
+ */
+struct pmx_runs {
+	u64 first;
+	u64 last;
+	u64 pre;
+	u64 suf;
+	u64 max;
+	bool dirty;
+};
+
+/**
  * struct pmx_extent - one free extent
- * @by_addr: node in pmx_pool.by_addr
- * @by_size: node in the size tree of @state
+ * @by_addr: node in pmx_pool.by_addr (augmented with @sub)
  * @next:    link on pmx_pool.spare while the node is in no tree
  * @start:   first byte
  * @len:     bytes, a non-zero multiple of the granule
  * @state:   PMX_CLEAN or PMX_DIRTY
+ * @sub:     runs of the subtree rooted here, in pmx_pool.by_addr
  */
 struct pmx_extent {
 	struct rb_node by_addr;
-	union {
-		struct rb_node by_size;
-		struct pmx_extent *next;
-	};
+	struct pmx_extent *next;
 	u64 start;
 	u64 len;
 	enum pmx_state state;
+	struct pmx_runs sub;
 };
 
 static inline u64 pmx_end(const struct pmx_extent *e)
@@ -103,36 +128,73 @@ static inline struct pmx_extent *pmx_addr_entry(const struct rb_node *n)
 	return n ? rb_entry(n, struct pmx_extent, by_addr) : NULL;
 }
 
-static inline struct pmx_extent *pmx_size_entry(const struct rb_node *n)
+/* The runs of the subtree at @e, from its children's. O(1). */
+static void pmx_runs_of(const struct pmx_extent *e, struct pmx_runs *out)
 {
-	return n ? rb_entry(n, struct pmx_extent, by_size) : NULL;
+	const struct pmx_extent *l = pmx_addr_entry(e->by_addr.rb_left);
+	const struct pmx_extent *r = pmx_addr_entry(e->by_addr.rb_right);
+	u64 lo = e->start, hi = pmx_end(e);
+	struct pmx_runs s;
+
+	/* The run through @e, within this subtree */
+	if (l && l->sub.last == lo)
+		lo -= l->sub.suf;
+	if (r && r->sub.first == hi)
+		hi += r->sub.pre;
+	s.first = l ? l->sub.first : e->start;
+	s.last = r ? r->sub.last : pmx_end(e);
+	s.pre = lo == s.first ? hi - lo : l->sub.pre;
+	s.suf = hi == s.last ? hi - lo : r->sub.suf;
+	s.max = hi - lo;
+	if (l && l->sub.max > s.max)
+		s.max = l->sub.max;
+	if (r && r->sub.max > s.max)
+		s.max = r->sub.max;
+	s.dirty = e->state == PMX_DIRTY || (l && l->sub.dirty) ||
+		  (r && r->sub.dirty);
+	*out = s;
 }
 
-static bool pmx_addr_less(struct rb_node *a, const struct rb_node *b)
+static bool pmx_runs_same(const struct pmx_runs *a, const struct pmx_runs *b)
 {
-	return pmx_addr_entry(a)->start < pmx_addr_entry(b)->start;
+	return a->first == b->first && a->last == b->last &&
+	       a->pre == b->pre && a->suf == b->suf && a->max == b->max &&
+	       a->dirty == b->dirty;
 }
 
 /*
- * Largest first; equal lengths highest address first, so that walking
- * backwards from any node visits (len, start) in ascending order.
+ * Recompute @e->sub from its children; true if @exit and nothing changed
+ * (the callbacks' early stop).
  */
-static bool pmx_bigger(const struct pmx_extent *a, const struct pmx_extent *b)
+static bool pmx_runs_compute(struct pmx_extent *e, bool exit)
 {
-	if (a->len != b->len)
-		return a->len > b->len;
-	return a->start > b->start;
+	struct pmx_runs s;
+
+	pmx_runs_of(e, &s);
+	if (exit && pmx_runs_same(&s, &e->sub))
+		return true;
+	e->sub = s;
+	return false;
 }
 
-static bool pmx_size_less(struct rb_node *a, const struct rb_node *b)
-{
-	return pmx_bigger(pmx_size_entry(a), pmx_size_entry(b));
-}
+RB_DECLARE_CALLBACKS(static, pmx_runs_cb, struct pmx_extent, by_addr, sub,
+		     pmx_runs_compute);
 
-static struct rb_root_cached *pmx_size_root(struct pmx_pool *p,
-					    enum pmx_state state)
+static void pmx_addr_add(struct pmx_pool *p, struct pmx_extent *e)
 {
-	return state == PMX_DIRTY ? &p->dirty_by_size : &p->clean_by_size;
+	struct rb_node **link = &p->by_addr.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (e->start < pmx_addr_entry(parent)->start)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&e->by_addr, parent, link);
+	pmx_runs_compute(e, false);
+	pmx_runs_cb_propagate(parent, NULL);
+	rb_insert_augmented(&e->by_addr, &p->by_addr, &pmx_runs_cb);
 }
 
 /* ---- spare nodes ---- */
@@ -186,29 +248,23 @@ static struct pmx_extent *pmx_node_get(struct pmx_pool *p)
 
 static void pmx_link(struct pmx_pool *p, struct pmx_extent *e)
 {
-	rb_add(&e->by_addr, &p->by_addr, pmx_addr_less);
-	rb_add_cached(&e->by_size, pmx_size_root(p, e->state), pmx_size_less);
+	pmx_addr_add(p, e);
 	p->nr_extents++;
 }
 
 static void pmx_unlink(struct pmx_pool *p, struct pmx_extent *e)
 {
-	rb_erase(&e->by_addr, &p->by_addr);
-	rb_erase_cached(&e->by_size, pmx_size_root(p, e->state));
+	rb_erase_augmented(&e->by_addr, &p->by_addr, &pmx_runs_cb);
 	p->nr_extents--;
 	pmx_spare_push(p, e);
 }
 
 /* Change @e's bounds; its place in address order must not change. */
-static void pmx_resize(struct pmx_pool *p, struct pmx_extent *e, u64 start,
-		       u64 len)
+static void pmx_resize(struct pmx_extent *e, u64 start, u64 len)
 {
-	struct rb_root_cached *root = pmx_size_root(p, e->state);
-
-	rb_erase_cached(&e->by_size, root);
 	e->start = start;
 	e->len = len;
-	rb_add_cached(&e->by_size, root, pmx_size_less);
+	pmx_runs_cb_propagate(&e->by_addr, NULL);
 }
 
 static void pmx_count(struct pmx_pool *p, enum pmx_state state, u64 len,
@@ -240,38 +296,20 @@ static void pmx_carve(struct pmx_pool *p, struct pmx_extent *e, u64 addr,
 	if (!head && !tail) {
 		pmx_unlink(p, e);
 	} else if (!head) {
-		pmx_resize(p, e, addr + len, tail);
+		pmx_resize(e, addr + len, tail);
 	} else if (!tail) {
-		pmx_resize(p, e, e->start, head);
+		pmx_resize(e, e->start, head);
 	} else {
 		t = pmx_spare_pop(p);
 		t->start = addr + len;
 		t->len = tail;
 		t->state = e->state;
-		pmx_resize(p, e, e->start, head);
+		pmx_resize(e, e->start, head);
 		pmx_link(p, t);
 	}
 }
 
 /* ---- searches ---- */
-
-/* The smallest extent of at least @len bytes, lowest address on ties. */
-static struct rb_node *pmx_first_len_ge(const struct rb_root_cached *root,
-					u64 len)
-{
-	struct rb_node *n = root->rb_root.rb_node;
-	struct rb_node *best = NULL;
-
-	while (n) {
-		if (pmx_size_entry(n)->len >= len) {
-			best = n;
-			n = n->rb_right;
-		} else {
-			n = n->rb_left;
-		}
-	}
-	return best;
-}
 
 /* Does an @align-aligned range of @size fit in [@start, @start + @len)? */
 static bool pmx_fit(u64 start, u64 len, u64 size, u64 align, u64 *addr)
@@ -286,32 +324,6 @@ static bool pmx_fit(u64 start, u64 len, u64 size, u64 align, u64 *addr)
 		return false;
 	*addr = a;
 	return true;
-}
-
-/* Best fit for @size at @align in one size tree; NULL if none found. */
-static struct pmx_extent *pmx_best_fit(const struct pmx_pool *p,
-				       const struct rb_root_cached *root,
-				       u64 size, u64 align, u64 *addr)
-{
-	struct rb_node *n = pmx_first_len_ge(root, size);
-	struct pmx_extent *e;
-	u64 sure;
-	int i;
-
-	for (i = 0; n && i < PMX_ALIGN_SCAN; i++, n = rb_prev(n)) {
-		e = pmx_size_entry(n);
-		if (pmx_fit(e->start, e->len, size, align, addr))
-			return e;
-	}
-	if (!n)
-		return NULL;
-	/* Starts are granule aligned: this much always holds the range. */
-	if (check_add_overflow(size, align - p->granule, &sure))
-		return NULL;
-	e = pmx_size_entry(pmx_first_len_ge(root, sure));
-	if (e && pmx_fit(e->start, e->len, size, align, addr))
-		return e;
-	return NULL;
 }
 
 /* The last extent starting below @end, or NULL. */
@@ -365,12 +377,12 @@ static int pmx_insert(struct pmx_pool *p, u64 addr, u64 len,
 
 	if (left && right) {
 		pmx_unlink(p, right);
-		pmx_resize(p, left, left->start,
+		pmx_resize(left, left->start,
 			   left->len + len + right->len);
 	} else if (left) {
-		pmx_resize(p, left, left->start, left->len + len);
+		pmx_resize(left, left->start, left->len + len);
 	} else if (right) {
-		pmx_resize(p, right, addr, right->len + len);
+		pmx_resize(right, addr, right->len + len);
 	} else {
 		e = pmx_node_get(p);
 		if (!e)
@@ -403,8 +415,6 @@ int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty)
 		.size = size,
 		.granule = granule,
 		.by_addr = RB_ROOT,
-		.clean_by_size = RB_ROOT_CACHED,
-		.dirty_by_size = RB_ROOT_CACHED,
 	};
 	e = kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -428,62 +438,128 @@ void pmx_destroy(struct pmx_pool *p)
 	*p = (struct pmx_pool){ };
 }
 
+/* Might a run starting at @cs and flowing into @l reach @need in @l? */
+static bool pmx_runs_reach(const struct pmx_extent *l, bool carry, u64 cs,
+			   u64 ce, u64 need)
+{
+	if (l->sub.max >= need)
+		return true;
+	return carry && ce == l->sub.first &&
+	       l->sub.first + l->sub.pre - cs >= need;
+}
+
 /*
- * Fallback: the lowest-address run of adjacent extents (of any state) that
- * holds the range. Scrubs the dirty pieces taken, then takes them.
+ * First fit over runs: the lowest run of adjacent free extents (either
+ * state) of at least @need bytes. Returns the extent in which its first
+ * @need bytes end and sets *@run_start; NULL if no run is that long.
+ * O(log n): one descent, guided by the runs of each subtree.
  */
-static int pmx_alloc_run(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
+static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
+				       u64 *run_start)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *l;
+	struct pmx_extent *e;
+	bool carry = false;	/* a run [cs, ce) ends before the subtree */
+	u64 cs = 0, ce = 0, rs;
+
+	if (!n || pmx_addr_entry(n)->sub.max < need)
+		return NULL;
+	while (n) {
+		e = pmx_addr_entry(n);
+		l = pmx_addr_entry(n->rb_left);
+		if (l && pmx_runs_reach(l, carry, cs, ce, need)) {
+			n = n->rb_left;
+			continue;
+		}
+		/* The start of the run that holds @e */
+		rs = e->start;
+		if (l && l->sub.last == e->start) {
+			rs = l->sub.last - l->sub.suf;
+			if (rs == l->sub.first && carry && ce == rs)
+				rs = cs;
+		} else if (!l && carry && ce == e->start) {
+			rs = cs;
+		}
+		if (pmx_end(e) - rs >= need) {
+			*run_start = rs;
+			return e;
+		}
+		carry = true;
+		cs = rs;
+		ce = pmx_end(e);
+		n = n->rb_right;
+	}
+	return NULL;
+}
+
+/*
+ * Take [@a, @a + @size) from the run of extents @first .. @last that holds
+ * it: scrub its dirty pieces, then carve them all.
+ */
+static void pmx_take_run(struct pmx_pool *p, struct pmx_extent *first,
+			 struct pmx_extent *last, u64 a, u64 size,
 			 void (*scrub)(void *ctx, u64 addr, u64 len),
 			 void *ctx)
 {
-	struct rb_node *n, *next, *first = NULL, *last = NULL;
+	struct rb_node *n, *next;
 	struct pmx_extent *e;
-	u64 run_start = 0, run_end = 0, a = 0, lo, hi;
+	u64 lo, hi;
 
-	for (n = rb_first(&p->by_addr); n; n = rb_next(n)) {
-		e = pmx_addr_entry(n);
-		if (!first || e->start != run_end) {
-			first = n;
-			run_start = e->start;
-		}
-		run_end = pmx_end(e);
-		if (pmx_fit(run_start, run_end - run_start, size, align, &a)) {
-			last = n;
-			break;
-		}
-	}
-	if (!last)
-		return -ENOMEM;
-
-	for (n = first; ; n = rb_next(n)) {
+	for (n = &first->by_addr; ; n = rb_next(n)) {
 		e = pmx_addr_entry(n);
 		lo = max(e->start, a);
 		hi = min(pmx_end(e), a + size);
 		if (lo < hi && e->state == PMX_DIRTY && scrub)
 			scrub(ctx, lo, hi - lo);
-		if (n == last)
+		if (e == last)
 			break;
 	}
-	for (n = first; ; n = next) {
+	for (n = &first->by_addr; ; n = next) {
 		next = rb_next(n);
 		e = pmx_addr_entry(n);
 		lo = max(e->start, a);
 		hi = min(pmx_end(e), a + size);
 		if (lo < hi)
 			pmx_carve(p, e, lo, hi - lo);
-		if (n == last)
+		if (e == last)
 			break;
 	}
-	*addr = a;
-	return 0;
+}
+
+/*
+ * Aligned requests whose sure fit failed: the lowest run that holds the
+ * range, found by walking the extents, O(n). Sets *@first and *@last.
+ */
+static bool pmx_run_walk(const struct pmx_pool *p, u64 size, u64 align,
+			 u64 *a, struct pmx_extent **first,
+			 struct pmx_extent **last)
+{
+	struct rb_node *n;
+	struct pmx_extent *e;
+	u64 run_end = 0;
+
+	*first = NULL;
+	for (n = rb_first(&p->by_addr); n; n = rb_next(n)) {
+		e = pmx_addr_entry(n);
+		if (!*first || e->start != run_end)
+			*first = e;
+		run_end = pmx_end(e);
+		if (pmx_fit((*first)->start, run_end - (*first)->start, size,
+			    align, a)) {
+			*last = e;
+			return true;
+		}
+	}
+	return false;
 }
 
 int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	      void (*scrub)(void *ctx, u64 addr, u64 len), void *ctx)
 {
+	struct pmx_extent *first = NULL, *last;
 	u64 mask = p->granule - 1;
-	struct pmx_extent *e;
-	u64 a, end;
+	u64 a = 0, rs, need, end;
 	int ret;
 
 	if (!size)
@@ -496,7 +572,8 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	if (check_add_overflow(size, mask, &size))
 		return -EINVAL;
 	size &= ~mask;
-	if (size > p->free)
+	/* No run is long enough: refused at once */
+	if (size > pmx_largest_free(p))
 		return -ENOMEM;
 
 	/* One node for a split, one for the pmx_free() of this range. */
@@ -504,23 +581,34 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	if (ret)
 		goto out;
 
-	e = pmx_best_fit(p, &p->clean_by_size, size, align, &a);
-	if (!e)
-		e = pmx_best_fit(p, &p->dirty_by_size, size, align, &a);
-	if (e) {
+	/*
+	 * First fit over runs. Aligned: the lowest run if the range fits at
+	 * its first aligned address, else the lowest run certain to hold it,
+	 * else a walk.
+	 */
+	last = pmx_run_find(p, size, &rs);
+	if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
+		last = NULL;
+	if (!last && align > p->granule &&
+	    !check_add_overflow(size, align - p->granule, &need)) {
+		last = pmx_run_find(p, need, &rs);
+		if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
+			last = NULL;
+	}
+	if (last) {
+		first = pmx_below(p, a + 1);
+	} else if (!pmx_run_walk(p, size, align, &a, &first, &last)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (first == last) {
 		/* Rather than leave a head and a tail, end flush. */
-		end = pmx_end(e);
-		if (a != e->start && end != a + size &&
+		end = pmx_end(first);
+		if (a != first->start && end != a + size &&
 		    !((end - size) & (align - 1)))
 			a = end - size;
-		if (e->state == PMX_DIRTY && scrub)
-			scrub(ctx, a, size);
-		pmx_carve(p, e, a, size);
-	} else {
-		ret = pmx_alloc_run(p, size, align, &a, scrub, ctx);
-		if (ret)
-			goto out;
 	}
+	pmx_take_run(p, first, last, a, size, scrub, ctx);
 	p->allocated += size;
 	p->nr_out++;
 	*addr = a;
@@ -549,9 +637,29 @@ int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
 	return 0;
 }
 
+/* The lowest DIRTY extent, or NULL. O(log n). */
+static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *l;
+	struct pmx_extent *e;
+
+	while (n) {
+		e = pmx_addr_entry(n);
+		l = pmx_addr_entry(n->rb_left);
+		if (l && l->sub.dirty) {
+			n = n->rb_left;
+			continue;
+		}
+		if (e->state == PMX_DIRTY)
+			return e;
+		n = n->rb_right;
+	}
+	return NULL;
+}
+
 int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 {
-	struct rb_node *n = rb_first_cached(&p->dirty_by_size);
 	struct pmx_extent *e;
 	u64 take;
 	int ret;
@@ -559,7 +667,7 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 	max_len &= ~(p->granule - 1);
 	if (!max_len)
 		return -EINVAL;
-	if (!n)
+	if (!p->dirty)
 		return -ENOENT;
 	/* The node pmx_put_clean() may need. */
 	ret = pmx_reserve(p, p->nr_out + 1);
@@ -567,7 +675,7 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		pmx_trim(p);
 		return ret;
 	}
-	e = pmx_size_entry(n);
+	e = pmx_lowest_dirty(p);
 	take = min(e->len, max_len);
 	*addr = e->start;
 	*len = take;
@@ -577,13 +685,13 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 	return 0;
 }
 
-int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len)
+static int pmx_put_back(struct pmx_pool *p, u64 addr, u64 len, int state)
 {
 	int ret;
 
 	if (!pmx_range_ok(p, addr, len) || len > p->scrubbing)
 		return -EINVAL;
-	ret = pmx_insert(p, addr, len, PMX_CLEAN);
+	ret = pmx_insert(p, addr, len, state);
 	if (ret)
 		return ret;
 	p->scrubbing -= len;
@@ -593,13 +701,21 @@ int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len)
 	return 0;
 }
 
+int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len)
+{
+	return pmx_put_back(p, addr, len, PMX_CLEAN);
+}
+
+int pmx_put_dirty(struct pmx_pool *p, u64 addr, u64 len)
+{
+	return pmx_put_back(p, addr, len, PMX_DIRTY);
+}
+
 u64 pmx_largest_free(const struct pmx_pool *p)
 {
-	const struct pmx_extent *c, *d;
+	const struct pmx_extent *root = pmx_addr_entry(p->by_addr.rb_node);
 
-	c = pmx_size_entry(rb_first_cached(&p->clean_by_size));
-	d = pmx_size_entry(rb_first_cached(&p->dirty_by_size));
-	return max(c ? c->len : 0, d ? d->len : 0);
+	return root ? root->sub.max : 0;
 }
 
 int pmx_walk_extents(const struct pmx_pool *p,
@@ -619,35 +735,14 @@ int pmx_walk_extents(const struct pmx_pool *p,
 	return 0;
 }
 
-/* Walk one size tree: order, state, and the bytes and nodes it holds. */
-static bool pmx_check_size_tree(const struct rb_root_cached *root,
-				enum pmx_state state, u64 *bytes,
-				unsigned long *nodes)
-{
-	const struct pmx_extent *e, *prev = NULL;
-	const struct rb_node *n;
-
-	if (rb_first_cached(root) != rb_first(&root->rb_root))
-		return false;
-	for (n = rb_first(&root->rb_root); n; prev = e, n = rb_next(n)) {
-		e = pmx_size_entry(n);
-		if (e->state != state)
-			return false;
-		if (prev && !pmx_bigger(prev, e))
-			return false;
-		*bytes += e->len;
-		(*nodes)++;
-	}
-	return true;
-}
-
 int pmx_check(const struct pmx_pool *p)
 {
-	u64 bytes[2] = { 0, 0 }, sized[2] = { 0, 0 };
-	unsigned long nodes = 0, sized_nodes = 0;
 	const struct pmx_extent *e, *prev = NULL;
+	u64 bytes[2] = { 0, 0 };
 	u64 mask = p->granule - 1;
 	const struct rb_node *n;
+	unsigned long nodes = 0;
+	struct pmx_runs s;
 
 	for (n = rb_first(&p->by_addr); n; prev = e, n = rb_next(n)) {
 		e = pmx_addr_entry(n);
@@ -660,18 +755,16 @@ int pmx_check(const struct pmx_pool *p)
 		if (prev && pmx_end(prev) == e->start &&
 		    prev->state == e->state)
 			return -EUCLEAN;
+		/* Each node's runs follow from its children's: all hold */
+		pmx_runs_of(e, &s);
+		if (!pmx_runs_same(&s, &e->sub))
+			return -EUCLEAN;
 		bytes[e->state] += e->len;
 		nodes++;
 	}
-	if (!pmx_check_size_tree(&p->clean_by_size, PMX_CLEAN,
-				 &sized[PMX_CLEAN], &sized_nodes) ||
-	    !pmx_check_size_tree(&p->dirty_by_size, PMX_DIRTY,
-				 &sized[PMX_DIRTY], &sized_nodes))
+	if (nodes != p->nr_extents)
 		return -EUCLEAN;
-	if (nodes != p->nr_extents || sized_nodes != nodes)
-		return -EUCLEAN;
-	if (bytes[PMX_CLEAN] != p->clean || sized[PMX_CLEAN] != p->clean ||
-	    bytes[PMX_DIRTY] != p->dirty || sized[PMX_DIRTY] != p->dirty)
+	if (bytes[PMX_CLEAN] != p->clean || bytes[PMX_DIRTY] != p->dirty)
 		return -EUCLEAN;
 	if (p->free != p->clean + p->dirty ||
 	    p->free + p->allocated + p->scrubbing != p->size)

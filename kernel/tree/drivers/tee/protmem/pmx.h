@@ -27,9 +27,9 @@ struct pmx_extent;
  * @nr_out:        ranges handed out (allocated or scrubbing); each owns one
  *                 spare node so that giving it back never needs memory
  * @nr_spare:      nodes on @spare
- * @by_addr:       every free extent, by start address
- * @clean_by_size: clean extents, largest first (ties: highest address first)
- * @dirty_by_size: dirty extents, largest first (ties: highest address first)
+ * @by_addr:       every free extent, by start address; each node also
+ *                 records the runs of adjacent free extents (either
+ *                 state) in its subtree and whether it holds dirty memory
  * @spare:         preallocated nodes, singly linked
  *
  * All fields are read-only for the caller; read them under the caller's lock.
@@ -48,8 +48,6 @@ struct pmx_pool {
 	unsigned long nr_out;
 	unsigned long nr_spare;
 	struct rb_root by_addr;
-	struct rb_root_cached clean_by_size;
-	struct rb_root_cached dirty_by_size;
 	struct pmx_extent *spare;
 };
 
@@ -91,15 +89,16 @@ void pmx_destroy(struct pmx_pool *p);
  *         NULL means the caller accepts dirty memory.
  * @ctx:   passed to @scrub
  *
- * Picks, in order: the best-fitting CLEAN extent; the best-fitting DIRTY
- * extent (scrubbed as a whole); the lowest-address run of adjacent free
- * extents of mixed states that holds the range (only its dirty pieces are
- * scrubbed). Remainders stay free with their state.
+ * First fit: takes the start of the lowest-address run of adjacent free
+ * extents, of either state, that holds the range (with an alignment above
+ * the granule, see pmx.c). Only the dirty pieces of the range are
+ * scrubbed; remainders stay free with their state. O(k log n), k being the
+ * extents the range covers.
  *
  * Context: process context, may sleep (GFP_KERNEL).
  * Return: 0; -EINVAL if @size is 0, overflows when rounded, or @align is not
- * a power of two; -ENOMEM if nothing fits (at once when @size exceeds the
- * free bytes) or a node cannot be allocated. On error the pool is unchanged
+ * a power of two; -ENOMEM if nothing fits (at once when @size exceeds
+ * pmx_largest_free()) or a node cannot be allocated. On error the pool is unchanged
  * and @scrub was not called.
  */
 int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
@@ -135,7 +134,8 @@ int pmx_free(struct pmx_pool *p, u64 addr, u64 size);
  * @addr:    out: first byte taken
  * @len:     out: bytes taken (<= @max_len)
  *
- * Takes from the start of the largest DIRTY extent. The range is neither
+ * Takes from the start of the lowest-address DIRTY extent, where the next
+ * first-fit allocations are likely to go. The range is neither
  * free nor allocated until pmx_put_clean() gives it back.
  *
  * Context: process context, may sleep (GFP_KERNEL).
@@ -160,11 +160,25 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len);
 int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len);
 
 /**
- * pmx_largest_free() - size of the largest free extent, of either state
+ * pmx_put_dirty() - give back a taken range unscrubbed; it stays DIRTY
+ * @p:    pool
+ * @addr: as returned by pmx_take_dirty()
+ * @len:  as returned by pmx_take_dirty()
+ *
+ * For a scrubber that could not scrub: the range merges with DIRTY
+ * neighbours and is scrubbed later, or by the allocation that takes it.
+ *
+ * Return: as pmx_put_clean().
+ */
+int pmx_put_dirty(struct pmx_pool *p, u64 addr, u64 len);
+
+/**
+ * pmx_largest_free() - size of the longest run of adjacent free extents
  * @p: pool
  *
- * An allocation of at most this size (with granule alignment) succeeds
- * unless a node cannot be allocated. O(1).
+ * Clean and dirty neighbours count as one run: this is the largest range
+ * pmx_alloc() can hand out. An allocation of at most this size (with
+ * granule alignment) succeeds unless a node cannot be allocated. O(1).
  *
  * Return: bytes, 0 if nothing is free.
  */
@@ -189,8 +203,8 @@ int pmx_walk_extents(const struct pmx_pool *p,
  * @p: pool
  *
  * Checks that extents are in range, aligned, disjoint, in address order,
- * never adjacent with the same state, that the size trees hold exactly the
- * extents of their state in order, and that every counter matches. O(n).
+ * never adjacent with the same state, that every node's record of the
+ * runs in its subtree is up to date, and that every counter matches. O(n).
  *
  * Return: 0 if consistent, -EUCLEAN otherwise.
  */

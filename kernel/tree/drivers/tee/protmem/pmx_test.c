@@ -287,33 +287,36 @@ static void pmx_test_holes(struct kunit *test, u64 *h5, u64 *h2, u64 *h3,
 	*h3 = a[4];
 }
 
-static void pmx_test_best_fit(struct kunit *test)
+static void pmx_test_first_fit(struct kunit *test)
 {
 	struct pmx_test_ctx *c = test->priv;
 	struct pmx_pool *p = &c->p;
 	u64 h5, h2, h3, a = 0;
 
 	pmx_test_holes(test, &h5, &h2, &h3, true);
+	/* The lowest hole that fits, not the tightest. */
 	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 2 * PMX_G, 0, &a, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, a, h2);
-	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 3 * PMX_G, 0, &a, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, a, h3);
-	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 4 * PMX_G, 0, &a, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, a, h5);
+	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 3 * PMX_G, 0, &a, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, a, h5 + 2 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 4 * PMX_G, 0, &a, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, a, h3 + 4 * PMX_G);
 }
 
-static void pmx_test_clean_preferred(struct kunit *test)
+static void pmx_test_low_dirty_first(struct kunit *test)
 {
 	struct pmx_test_ctx *c = test->priv;
 	struct pmx_pool *p = &c->p;
 	u64 h5, h2, h3, a = 0;
 
 	pmx_test_holes(test, &h5, &h2, &h3, false);
-	/* The dirty 2-granule hole fits exactly; the clean tail wins. */
+	/* The low dirty hole wins over the clean tail, and is scrubbed. */
 	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 2 * PMX_G, 0, &a, pmx_test_scrub,
 					c), 0);
-	KUNIT_EXPECT_EQ(test, a, h3 + 4 * PMX_G);
-	KUNIT_EXPECT_EQ(test, c->nscrub, 0);
+	KUNIT_EXPECT_EQ(test, a, h5);
+	KUNIT_ASSERT_EQ(test, c->nscrub, 1);
+	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], h5);
+	KUNIT_EXPECT_EQ(test, c->scrub_len[0], 2 * PMX_G);
 }
 
 static void pmx_test_dirty_scrub(struct kunit *test)
@@ -323,23 +326,20 @@ static void pmx_test_dirty_scrub(struct kunit *test)
 	u64 h5, h2, h3, a = 0;
 
 	pmx_test_holes(test, &h5, &h2, &h3, false);
-	KUNIT_ASSERT_EQ(test, pmx_alloc(p, 19 * PMX_G, 0, &a, NULL, NULL), 0);
-
 	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 3 * PMX_G, 0, &a, pmx_test_scrub,
 					c), 0);
-	KUNIT_EXPECT_EQ(test, a, h3);
-	KUNIT_ASSERT_EQ(test, c->nscrub, 1);
-	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], h3);
-	KUNIT_EXPECT_EQ(test, c->scrub_len[0], 3 * PMX_G);
-
-	c->nscrub = 0;
-	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 4 * PMX_G - 100, 0, &a,
-					pmx_test_scrub, c), 0);
 	KUNIT_EXPECT_EQ(test, a, h5);
 	KUNIT_ASSERT_EQ(test, c->nscrub, 1);
 	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], h5);
-	KUNIT_EXPECT_EQ(test, c->scrub_len[0], 4 * PMX_G);
-	pmx_test_expect(test, p, 0, 3 * PMX_G, 29 * PMX_G, 2);
+	KUNIT_EXPECT_EQ(test, c->scrub_len[0], 3 * PMX_G);
+
+	/* No dirty hole holds 4 granules: the clean tail, no scrub. */
+	c->nscrub = 0;
+	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 4 * PMX_G - 100, 0, &a,
+					pmx_test_scrub, c), 0);
+	KUNIT_EXPECT_EQ(test, a, h3 + 4 * PMX_G);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 0);
+	pmx_test_expect(test, p, 15 * PMX_G, 7 * PMX_G, 10 * PMX_G, 4);
 }
 
 /* 6 granules: [0,2) clean, [2,4) dirty, [4,6) clean. */
@@ -372,7 +372,8 @@ static void pmx_test_coalesce(struct kunit *test)
 	u64 a = 0;
 
 	pmx_test_mixed(test);
-	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 2 * PMX_G);
+	/* Three extents, one run */
+	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 6 * PMX_G);
 	KUNIT_EXPECT_EQ(test, pmx_alloc(p, 6 * PMX_G, 0, &a, pmx_test_scrub,
 					c), 0);
 	KUNIT_EXPECT_EQ(test, a, PMX_BASE);
@@ -468,7 +469,8 @@ static void pmx_test_largest(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pmx_alloc(p, 14 * PMX_G, 0, &b, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), PMX_G);
 	KUNIT_EXPECT_EQ(test, pmx_free(p, b, 14 * PMX_G), 0);
-	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 14 * PMX_G);
+	/* The dirty extent and the clean granule above it are one run */
+	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 15 * PMX_G);
 	KUNIT_EXPECT_EQ(test, pmx_free(p, a, PMX_G), 0);
 	pmx_test_scrub_all(p);
 	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 16 * PMX_G);
@@ -503,8 +505,8 @@ static void pmx_test_fragmentation(struct kunit *test)
 
 /*
  * Base 1 granule past a 256 KiB boundary; 41 clean 2-granule holes every
- * 3 granules. Only the 22nd holds a 256 KiB boundary, beyond the candidates
- * pmx_alloc() tries (16): it takes the smallest extent certain to fit.
+ * 3 granules. The lowest run (the first hole) does not hold a 256 KiB
+ * boundary: pmx_alloc() takes the lowest run certain to fit, the tail.
  */
 static void pmx_test_align_scan(struct kunit *test)
 {
@@ -533,8 +535,8 @@ static struct kunit_case pmx_test_cases[] = {
 	KUNIT_CASE(pmx_test_exhaustion),
 	KUNIT_CASE(pmx_test_bad_sizes),
 	KUNIT_CASE(pmx_test_align),
-	KUNIT_CASE(pmx_test_best_fit),
-	KUNIT_CASE(pmx_test_clean_preferred),
+	KUNIT_CASE(pmx_test_first_fit),
+	KUNIT_CASE(pmx_test_low_dirty_first),
 	KUNIT_CASE(pmx_test_dirty_scrub),
 	KUNIT_CASE(pmx_test_coalesce),
 	KUNIT_CASE(pmx_test_bad_free),

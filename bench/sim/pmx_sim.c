@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmx_sim - replay protmem_bench's capacity traces on the host.
+ *
+ * Replays trace (a) (1080p playback with bitstream churn and resolution
+ * switches to 4K) and trace (b) (mixed-size random churn at 80/90/95 %
+ * target occupancy) of bench/protmem_bench.c, with the same random number
+ * generator and the same decisions, against:
+ *   - pmx as the static pool uses it (kernel/tree/drivers/tee/protmem/pmx.c,
+ *     built unchanged), with a simulated background scrubber that scrubs S
+ *     bytes per allocation or free call, taking CHUNK bytes at a time with
+ *     pmx_take_dirty() (the range is out of the pool while "in flight") and
+ *     giving them back with pmx_put_clean(). S = 0: the scrubber is starved
+ *     (never runs). S = inf: the pool is made clean before every allocation
+ *     (the bench's "settled" runs).
+ *   - a first-fit page bitmap, scrubbed when freed (lib/genalloc's
+ *     gen_pool_first_fit as the pool uses it: nothing is ever dirty).
+ *
+ * Only placement is simulated: no time, no latency. The figures to compare
+ * with the guest's are the 4K frames that fit at the switches and the churn
+ * success rates; "sync MiB" is what pmx_alloc() scrubbed synchronously.
+ *
+ * Build, from the top of the repository:
+ *
+ *   gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/host/kcompat \
+ *       -Ibuild/linux/tools/include -Itests/lib -o build/pmx_sim \
+ *       bench/sim/pmx_sim.c tests/host/kcompat/rbtree.c
+ *
+ * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
+ *
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-L] [-W] [-v]
+ *   -s  first seed (42, as the bench); -n  seeds to average over (1)
+ *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
+ *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
+ *   -L  the scrubber scrubs each chunk under the pool's lock (nothing is
+ *       out of the pool) instead of taking it out while it scrubs
+ *   -W  an allocation that fails while a chunk is out waits for it (it is
+ *       put back clean) and tries once more
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PMX_C
+#define PMX_C "../../kernel/tree/drivers/tee/protmem/pmx.c"
+#endif
+#include PMX_C
+
+int kcompat_kmalloc_fail;
+unsigned long kcompat_kmalloc_calls;
+long kcompat_kmalloc_live;
+
+#define KIB		((uint64_t)1024)
+#define MIB		((uint64_t)1024 * 1024)
+#define PAGE		4096ULL
+#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
+#define NV12_1080P	3110400ULL
+#define NV12_4K		12441600ULL
+#define POOL_BASE	0x40000000ULL
+#define POOL_SIZE	(256 * MIB)
+#define NPAGES		(POOL_SIZE / PAGE)
+#define S_INF		UINT64_MAX
+
+/* ---- the bench's generator ---- */
+
+static uint64_t rng_state;
+
+static void rng_seed(uint64_t seed)
+{
+	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	rng_state = (z ^ (z >> 31)) | 1;
+}
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t rng_range(uint64_t lo, uint64_t hi)
+{
+	return lo + rng() % (hi - lo + 1);
+}
+
+/* ---- the allocators ---- */
+
+enum kind { FIRST_FIT, PMX };
+
+static enum kind kind;
+static uint64_t scrub_rate;		/* bytes per call; S_INF: settled */
+static uint64_t chunk = MIB;
+static bool locked;			/* -L: scrub under the lock */
+static bool retry;			/* -W: a failure waits for the chunk */
+static struct pmx_pool pool;
+static uint64_t credit, fl_addr, fl_len;	/* scrubber and its chunk */
+static uint64_t sync_bytes;
+static unsigned char used_map[NPAGES];	/* first fit: 1 = allocated */
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "pmx_sim: %s\n", msg);
+	exit(1);
+}
+
+static void scrub_cb(void *ctx, u64 addr, u64 len)
+{
+	(void)ctx;
+	(void)addr;
+	sync_bytes += len;
+}
+
+static void sim_reset(void)
+{
+	if (kind == FIRST_FIT) {
+		memset(used_map, 0, sizeof(used_map));
+		return;
+	}
+	pmx_destroy(&pool);
+	if (pmx_init(&pool, POOL_BASE, POOL_SIZE, PAGE, false))
+		die("pmx_init");
+	credit = 0;
+	fl_len = 0;
+}
+
+/* Give back the chunk in flight, clean. */
+static void scrub_land(void)
+{
+	if (fl_len && pmx_put_clean(&pool, fl_addr, fl_len))
+		die("pmx_put_clean");
+	fl_len = 0;
+}
+
+/* Take the next chunk if there is dirty memory. */
+static bool scrub_take(void)
+{
+	return !pmx_take_dirty(&pool, chunk, &fl_addr, &fl_len);
+}
+
+/* One allocation or free call happened: the scrubber gets S bytes done. */
+static void scrub_tick(void)
+{
+	if (kind != PMX || !scrub_rate || scrub_rate == S_INF)
+		return;
+	credit += scrub_rate;
+	while (locked) {
+		/* Under the pool's lock: a chunk at a time, nothing in flight */
+		if (credit < chunk)
+			return;
+		if (!scrub_take()) {
+			credit = 0;
+			return;
+		}
+		credit -= fl_len;
+		scrub_land();
+	}
+	for (;;) {
+		if (!fl_len && !scrub_take()) {
+			credit = 0;	/* idle: no work banked */
+			return;
+		}
+		if (credit < fl_len)
+			return;
+		credit -= fl_len;
+		scrub_land();
+	}
+}
+
+static void scrub_all(void)
+{
+	scrub_land();
+	while (scrub_take())
+		scrub_land();
+	credit = 0;
+}
+
+static bool ff_alloc(uint64_t size, uint64_t *addr)
+{
+	uint64_t n = size / PAGE, i, run = 0;
+
+	for (i = 0; i < NPAGES; i++) {
+		run = used_map[i] ? 0 : run + 1;
+		if (run == n) {
+			memset(&used_map[i + 1 - n], 1, n);
+			*addr = POOL_BASE + (i + 1 - n) * PAGE;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool sim_alloc(uint64_t size, uint64_t *addr)
+{
+	bool ok;
+
+	size = PAGE_UP(size);
+	if (kind == FIRST_FIT)
+		return ff_alloc(size, addr);
+	if (scrub_rate == S_INF)
+		scrub_all();
+	ok = !pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
+	if (!ok && retry && fl_len) {
+		/* -W: wait for the chunk in flight, then try once more */
+		scrub_land();
+		ok = !pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
+	}
+	scrub_tick();
+	return ok;
+}
+
+static void sim_free(uint64_t addr, uint64_t size)
+{
+	size = PAGE_UP(size);
+	if (kind == FIRST_FIT) {
+		memset(&used_map[(addr - POOL_BASE) / PAGE], 0, size / PAGE);
+		return;
+	}
+	if (pmx_free(&pool, addr, size))
+		die("pmx_free");
+	scrub_tick();
+}
+
+/* Free bytes and the largest contiguous free run (either state). */
+static void sim_space(uint64_t *freeb, uint64_t *largest)
+{
+	uint64_t i, run = 0, f = 0, l = 0;
+
+	if (kind == FIRST_FIT) {
+		for (i = 0; i < NPAGES; i++) {
+			run = used_map[i] ? 0 : run + 1;
+			f += !used_map[i];
+			l = run > l ? run : l;
+		}
+		*freeb = f * PAGE;
+		*largest = l * PAGE;
+		return;
+	}
+	*freeb = pool.free;
+	*largest = 0;
+	{
+		const struct rb_node *n;
+		const struct pmx_extent *e;
+		u64 rs = 0, re = 0;
+
+		for (n = rb_first(&pool.by_addr); n; n = rb_next(n)) {
+			e = pmx_addr_entry(n);
+			if (e->start != re)
+				rs = e->start;
+			re = pmx_end(e);
+			if (re - rs > *largest)
+				*largest = re - rs;
+		}
+	}
+}
+
+/* ---- trace (a): playback with resolution switches ---- */
+
+#define MAXFRAMES	64
+#define MAXBITS		16
+
+struct buf {
+	uint64_t addr, size;
+	bool live;
+};
+
+struct play_res {
+	int fit, bound_free, bound_largest, failures;
+};
+
+static void t_alloc(struct play_res *r, struct buf *b, uint64_t size)
+{
+	b->size = size;
+	b->live = sim_alloc(size, &b->addr);
+	if (!b->live)
+		r->failures++;
+}
+
+static void t_free(struct buf *b)
+{
+	if (b->live)
+		sim_free(b->addr, b->size);
+	b->live = false;
+}
+
+static void playback(uint64_t seed, struct play_res *res)
+{
+	const int rounds = 6, steps = 160;
+	struct buf frames[MAXFRAMES] = { 0 }, bits[MAXBITS] = { 0 };
+	int head = 0, r, s, i;
+
+	memset(res, 0, sizeof(*res));
+	sim_reset();
+	rng_seed(seed);
+	for (r = 0; r < rounds; r++) {
+		int nf = (int)rng_range(8, 16);
+		int depth = (int)rng_range(4, 8);
+		int fit, keep;
+		uint64_t freeb, largest;
+
+		for (i = depth; i < MAXBITS; i++)
+			t_free(&bits[i]);
+		head = 0;
+		for (s = 0; s < steps; s++) {
+			uint64_t x = rng();
+
+			if (s < nf)
+				t_alloc(res, &frames[s], NV12_1080P);
+			t_free(&bits[head % depth]);
+			t_alloc(res, &bits[head % depth],
+				PAGE_UP(rng_range(MIB, 2 * MIB)));
+			head++;
+			if (s % 8 == 7) {
+				int n = s < nf ? s + 1 : nf;
+				int k = (int)(x % (uint64_t)n);
+
+				t_free(&frames[k]);
+				t_alloc(res, &frames[k], NV12_1080P);
+			}
+		}
+		for (i = 0; i < MAXFRAMES; i++)
+			t_free(&frames[i]);
+		sim_space(&freeb, &largest);
+		for (fit = 0; fit < MAXFRAMES; fit++) {
+			frames[fit].size = NV12_4K;
+			frames[fit].live = sim_alloc(NV12_4K, &frames[fit].addr);
+			if (!frames[fit].live)
+				break;
+		}
+		res->fit += fit;
+		res->bound_free += (int)(freeb / PAGE_UP(NV12_4K));
+		res->bound_largest += (int)(largest / PAGE_UP(NV12_4K));
+		keep = fit - 2 < 16 ? fit - 2 : 16;
+		if (keep < 1)
+			keep = fit;
+		for (i = keep; i < MAXFRAMES; i++)
+			t_free(&frames[i]);
+		for (s = 0; s < steps; s++) {
+			uint64_t x = rng();
+
+			t_free(&bits[head % depth]);
+			t_alloc(res, &bits[head % depth],
+				PAGE_UP(rng_range(MIB, 2 * MIB)));
+			head++;
+			if (s % 8 == 7 && keep > 0) {
+				int k = (int)(x % (uint64_t)keep);
+
+				t_free(&frames[k]);
+				t_alloc(res, &frames[k], NV12_4K);
+			}
+		}
+		for (i = 0; i < MAXFRAMES; i++)
+			t_free(&frames[i]);
+	}
+	for (i = 0; i < MAXBITS; i++)
+		t_free(&bits[i]);
+}
+
+/* ---- trace (b): random churn ---- */
+
+static uint64_t churn_size(uint64_t x)
+{
+	switch (x % 20) {
+	case 0: case 1: case 2: case 3:
+		return 4 * KIB;
+	case 4: case 5: case 6: case 7:
+		return 64 * KIB;
+	case 8: case 9: case 10:
+		return MIB;
+	case 11: case 12: case 13: case 14:
+		return PAGE_UP(MIB + (x >> 8) % (MIB + 1));
+	case 15: case 16: case 17:
+		return NV12_1080P;
+	default:
+		return NV12_4K;
+	}
+}
+
+#define NTARGETS 3
+static const int targets[NTARGETS] = { 80, 90, 95 };
+
+struct churn_res {
+	double success[NTARGETS], bytes_ok[NTARGETS];
+};
+
+static void churn(uint64_t seed, struct churn_res *res)
+{
+	static struct buf live[NPAGES + 16];
+	const int steps = 3000;
+	uint64_t used = 0;
+	size_t n = 0;
+	int t;
+
+	sim_reset();
+	rng_seed(seed ^ 0xc0ffee);
+	for (t = 0; t < NTARGETS; t++) {
+		uint64_t limit = POOL_SIZE / 100 * (uint64_t)targets[t];
+		int attempts = 0, fails = 0, s;
+		double want = 0, got = 0;
+
+		for (s = 0; s < steps; s++) {
+			uint64_t x = rng(), y = rng();
+			uint64_t sz = PAGE_UP(churn_size(x));
+			bool do_free = used + sz > limit;
+
+			if (!do_free) {
+				uint64_t a;
+
+				attempts++;
+				want += (double)sz;
+				if (sim_alloc(sz, &a)) {
+					live[n].addr = a;
+					live[n++].size = sz;
+					used += sz;
+					got += (double)sz;
+				} else {
+					fails++;
+					do_free = true;
+				}
+			}
+			if (do_free && n) {
+				size_t i = (size_t)(y % n);
+
+				sim_free(live[i].addr, live[i].size);
+				used -= live[i].size;
+				live[i] = live[--n];
+			}
+		}
+		res->success[t] = 100.0 * (attempts - fails) /
+				  (attempts ? attempts : 1);
+		res->bytes_ok[t] = want ? 100.0 * got / want : 100.0;
+	}
+	while (n) {
+		n--;
+		sim_free(live[n].addr, live[n].size);
+	}
+}
+
+/* ---- driver ---- */
+
+static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
+{
+	double fit = 0, bf = 0, bl = 0, pf = 0, sync_mib;
+	double succ[NTARGETS] = { 0 }, bytes[NTARGETS] = { 0 };
+	struct play_res pr;
+	struct churn_res cr;
+	int i, t;
+
+	sync_bytes = 0;
+	for (i = 0; i < nseeds; i++) {
+		playback(seed0 + i, &pr);
+		churn(seed0 + i, &cr);
+		fit += pr.fit;
+		bf += pr.bound_free;
+		bl += pr.bound_largest;
+		pf += pr.failures;
+		for (t = 0; t < NTARGETS; t++) {
+			succ[t] += cr.success[t];
+			bytes[t] += cr.bytes_ok[t];
+		}
+		if (verbose)
+			printf("  seed %" PRIu64 ": fit %d (free %d, run %d) churn90 %.1f%%\n",
+			       seed0 + i, pr.fit, pr.bound_free,
+			       pr.bound_largest, cr.success[1]);
+	}
+	sync_mib = (double)sync_bytes / MIB / nseeds;
+	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f |\n",
+	       label, fit / nseeds, bf / nseeds, bl / nseeds, pf / nseeds,
+	       succ[0] / nseeds, succ[1] / nseeds, bytes[1] / nseeds,
+	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib);
+}
+
+int main(int argc, char **argv)
+{
+	char rates[256] = "0,256,1024,inf", *tok, *save = NULL, label[64];
+	uint64_t seed = 42;
+	int nseeds = 1, i;
+	bool verbose = false;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			nseeds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			chunk = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-S") && i + 1 < argc)
+			snprintf(rates, sizeof(rates), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "-L"))
+			locked = true;
+		else if (!strcmp(argv[i], "-W"))
+			retry = true;
+		else if (!strcmp(argv[i], "-v"))
+			verbose = true;
+		else
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-L] [-W] [-v]");
+	}
+	if (nseeds < 1 || !chunk)
+		die("bad -n or -c");
+	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
+	       seed, seed + nseeds - 1, POOL_SIZE / MIB, (uint64_t)(chunk / KIB),
+	       locked ? ", scrubbed under the lock" :
+	       retry ? ", out of the pool while scrubbed, failures wait for it" :
+	       ", out of the pool while scrubbed");
+	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	kind = FIRST_FIT;
+	run("first fit (genalloc)", seed, nseeds, verbose);
+	kind = PMX;
+	for (tok = strtok_r(rates, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "inf")) {
+			scrub_rate = S_INF;
+			snprintf(label, sizeof(label), "pmx, S = inf (settled)");
+		} else {
+			scrub_rate = strtoull(tok, NULL, 0) * KIB;
+			snprintf(label, sizeof(label), "pmx, S = %s KiB/call",
+				 tok);
+		}
+		run(label, seed, nseeds, verbose);
+	}
+	pmx_destroy(&pool);
+	return 0;
+}
