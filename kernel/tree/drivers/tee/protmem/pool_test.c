@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite "tee-protmem-pool": pool accounting of the generic static
+ * pool with both allocators, against a fake secure world that records
+ * what it is asked to scrub. The pool never touches the memory it manages
+ * (scrubbing is the backend's job), so the range need not exist.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/tee_protmem.h>
+
+#define POOL_BASE	0x40000000000ULL	/* nowhere: never touched */
+#define POOL_SIZE	SZ_16M
+
+/**
+ * struct pool_test_backend - the fake secure world
+ * @scrubbed:	bytes it was asked to scrub
+ * @calls:	scrub requests
+ * @fail:	make scrub requests fail with -EIO
+ */
+struct pool_test_backend {
+	atomic64_t scrubbed;
+	atomic_t calls;
+	bool fail;
+};
+
+static int pool_test_scrub(void *priv, phys_addr_t paddr, size_t size)
+{
+	struct pool_test_backend *b = priv;
+
+	if (READ_ONCE(b->fail))
+		return -EIO;
+	atomic64_add(size, &b->scrubbed);
+	atomic_inc(&b->calls);
+	return 0;
+}
+
+static int pool_test_attach(void *priv, u32 use_case, struct device *dev)
+{
+	return dev ? 0 : -EPERM;
+}
+
+static const struct tee_protmem_backend_ops pool_test_ops = {
+	.scrub = pool_test_scrub,
+	.attach = pool_test_attach,
+};
+
+static struct tee_protmem_pool *pool_test_new(struct kunit *test,
+					      enum tee_protmem_allocator a,
+					      struct pool_test_backend **bp)
+{
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	pool = tee_protmem_static_pool_alloc(POOL_BASE, POOL_SIZE, 1, a,
+					     &pool_test_ops, b, THIS_MODULE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	*bp = b;
+	return pool;
+}
+
+static void pool_test_stats(struct tee_protmem_pool *pool,
+			    struct tee_protmem_pool_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	pool->ops->stats(pool, st);
+}
+
+/* The background scrubber is a work item: wait for it to finish */
+static bool pool_test_wait_clean(struct tee_protmem_pool *pool)
+{
+	struct tee_protmem_pool_stats st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		pool_test_stats(pool, &st);
+		if (!st.dirty)
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/* Creating a pool with these arguments fails, and touches no memory */
+static bool pool_test_refused(struct pool_test_backend *b, phys_addr_t base,
+			      size_t size, u32 use_case, int allocator,
+			      const struct tee_protmem_backend_ops *ops)
+{
+	return IS_ERR(tee_protmem_static_pool_alloc(base, size, use_case,
+						    allocator, ops, b, NULL));
+}
+
+static void pool_test_bad_args(struct kunit *test)
+{
+	const struct tee_protmem_backend_ops *ops = &pool_test_ops;
+	const int pmx = TEE_PROTMEM_ALLOC_PMX;
+	struct pool_test_backend b = { };
+
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE, 0, 1, pmx, ops));
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE + 1, SZ_1M, 1,
+						  pmx, ops));
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE, SZ_1M, 0, pmx,
+						  ops));
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE, SZ_1M, 4, pmx,
+						  ops));
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE, SZ_1M, 1, 7,
+						  ops));
+	KUNIT_EXPECT_TRUE(test, pool_test_refused(&b, POOL_BASE, SZ_1M, 1, pmx,
+						  NULL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&b.calls), 0);
+}
+
+/* Allocate everything in @chunk pieces, check accounting, free it all */
+static void pool_test_accounting(struct kunit *test,
+				 enum tee_protmem_allocator a)
+{
+	const size_t chunk = SZ_1M, n = POOL_SIZE / SZ_1M;
+	struct tee_protmem_pool_stats st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t addr[16], extra;
+	size_t i;
+
+	pool = pool_test_new(test, a, &b);
+	/* Unknown content is scrubbed before first use */
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->scrubbed), (s64)POOL_SIZE);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.size, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.largest, (u64)POOL_SIZE);
+
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, pool->ops->alloc(pool, chunk, &addr[i]), 0);
+		KUNIT_EXPECT_GE(test, addr[i], (phys_addr_t)POOL_BASE);
+		KUNIT_EXPECT_LE(test, addr[i] + chunk, (phys_addr_t)POOL_BASE + POOL_SIZE);
+	}
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.largest, 0ULL);
+	/* Exhausted: nothing more, not even a page, and nothing changes */
+	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &extra), -ENOMEM);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, (u64)POOL_SIZE);
+
+	/* Fragment: every other piece back; 2 MiB no longer fits */
+	for (i = 0; i < n; i += 2)
+		pool->ops->free(pool, addr[i], chunk);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, (u64)POOL_SIZE / 2);
+	KUNIT_EXPECT_EQ(test, st.largest, (u64)chunk);
+	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, 2 * chunk, &extra), -ENOMEM);
+
+	for (i = 1; i < n; i += 2)
+		pool->ops->free(pool, addr[i], chunk);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.largest, (u64)POOL_SIZE);
+	/* Every freed byte was scrubbed once more */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->scrubbed), (s64)(2 * POOL_SIZE));
+
+	/* Whole pool in one piece again: fragmentation is gone */
+	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, POOL_SIZE, &extra), 0);
+	KUNIT_EXPECT_EQ(test, extra, (phys_addr_t)POOL_BASE);
+	pool->ops->free(pool, extra, POOL_SIZE);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool->ops->destroy_pool(pool);
+}
+
+static void pool_test_pmx_accounting(struct kunit *test)
+{
+	pool_test_accounting(test, TEE_PROTMEM_ALLOC_PMX);
+}
+
+static void pool_test_genalloc_accounting(struct kunit *test)
+{
+	pool_test_accounting(test, TEE_PROTMEM_ALLOC_GENALLOC);
+}
+
+static void pool_test_sizes(struct kunit *test)
+{
+	enum tee_protmem_allocator a;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	struct tee_protmem_pool_stats st;
+	phys_addr_t addr;
+
+	for (a = TEE_PROTMEM_ALLOC_PMX; a <= TEE_PROTMEM_ALLOC_GENALLOC; a++) {
+		pool = pool_test_new(test, a, &b);
+		KUNIT_EXPECT_NE(test, pool->ops->alloc(pool, 0, &addr), 0);
+		KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, POOL_SIZE + PAGE_SIZE,
+						       &addr), -ENOMEM);
+		KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, SIZE_MAX & PAGE_MASK,
+						       &addr), -ENOMEM);
+		pool_test_stats(pool, &st);
+		KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+		KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+		pool->ops->destroy_pool(pool);
+	}
+}
+
+/* pmx: a failing scrub never hands out the memory it should have zeroed */
+static void pool_test_pmx_scrub_failure(struct kunit *test)
+{
+	struct tee_protmem_pool_stats st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t addr;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
+	KUNIT_ASSERT_EQ(test, pool->ops->alloc(pool, POOL_SIZE, &addr), 0);
+	WRITE_ONCE(b->fail, true);
+	pool->ops->free(pool, addr, POOL_SIZE);
+	/* Only dirty memory is left: the allocation must scrub, and fails */
+	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &addr), -EIO);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_NE(test, st.dirty, 0ULL);
+	/* Once the secure world scrubs again, everything comes back clean */
+	WRITE_ONCE(b->fail, false);
+	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &addr), 0);
+	pool->ops->free(pool, addr, PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	pool->ops->destroy_pool(pool);
+}
+
+/* The fake backend only compares device pointers: any device will do */
+static struct device pool_test_dev;
+
+static void pool_test_attach_asks_backend(struct kunit *test)
+{
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_EXPECT_EQ(test, pool->ops->attach(pool, NULL), -EPERM);
+	KUNIT_EXPECT_EQ(test, pool->ops->attach(pool, &pool_test_dev), 0);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool->ops->destroy_pool(pool);
+}
+
+static struct kunit_case pool_test_cases[] = {
+	KUNIT_CASE(pool_test_bad_args),
+	KUNIT_CASE(pool_test_pmx_accounting),
+	KUNIT_CASE(pool_test_genalloc_accounting),
+	KUNIT_CASE(pool_test_sizes),
+	KUNIT_CASE(pool_test_pmx_scrub_failure),
+	KUNIT_CASE(pool_test_attach_asks_backend),
+	{}
+};
+
+static struct kunit_suite pool_test_suite = {
+	.name = "tee-protmem-pool",
+	.test_cases = pool_test_cases,
+};
+
+kunit_test_suite(pool_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for TEE protected-memory pools");
+MODULE_LICENSE("GPL");
