@@ -14,11 +14,14 @@
  *    and waiting until every pool is fully free and clean;
  *  - the TEE: open, version, shm alloc/register-fd, protmem alloc, open
  *    session / invoke / close session with parameters;
- *  - a seeded PRNG whose seed the tests print.
+ *  - a seeded PRNG whose seed the tests print;
+ *  - the vtee module: its parameters (/sys/module/vtee/parameters),
+ *    unloading it and loading it again with given parameters.
  */
 #ifndef PROTMEM_TEST_H
 #define PROTMEM_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,6 +34,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,10 +323,14 @@ static inline int pm_pool_stats(const char *uc_name, struct pm_pool_stats *st)
 	return ret;
 }
 
-/* "Fully free and clean": nothing used, nothing live, nothing dirty. */
+/*
+ * Fully free and clean: nothing in use, nothing waiting to be scrubbed. A
+ * dynamic pool with nothing lent has size 0 (everything went back to CMA,
+ * scrubbed by the secure world on reclaim); a carveout pool never does.
+ */
 static inline int pm_pool_is_clean(const struct pm_pool_stats *st)
 {
-	return st->size && st->used == 0 && st->live_buffers == 0 &&
+	return st->used == 0 && st->live_buffers == 0 &&
 	       st->free == st->size && st->dirty == 0;
 }
 
@@ -743,6 +752,336 @@ static inline struct pm_res pm_invoke(int tee, uint32_t session, uint32_t func,
 	r.ret = u.arg.ret;
 	r.origin = u.arg.ret_origin;
 	return r;
+}
+
+/* ---- the vtee module ---------------------------------------------------- */
+
+#define PM_VTEE_MOD		"vtee"
+#define PM_VTEE_MOD_SYSFS	"/sys/module/" PM_VTEE_MOD
+#define PM_VTEE_MAX_PARAMS	16
+/* A fresh carveout is scrubbed in the background: give it time */
+#define PM_VTEE_RELOAD_CLEAN_MS	30000
+
+/*
+ * vtee's parameters by name, values as sysfs shows them without the
+ * newline. "" or "(null)" means unset (left out when loading); a name not
+ * in the set reads as "".
+ */
+struct pm_vtee_params {
+	unsigned int n;
+	char name[PM_VTEE_MAX_PARAMS][32];
+	char val[PM_VTEE_MAX_PARAMS][256];
+};
+
+static inline int pm_vtee_loaded(void)
+{
+	return pm_path_exists(PM_VTEE_MOD_SYSFS "/initstate");
+}
+
+/* Index of parameter @name in @p, or -1 */
+static inline int pm_vtee_param_index(const struct pm_vtee_params *p,
+				      const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->name[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* The value of @name in @p ("" if not there) */
+static inline const char *pm_vtee_param(const struct pm_vtee_params *p,
+					const char *name)
+{
+	int i = pm_vtee_param_index(p, name);
+
+	return i < 0 ? "" : p->val[i];
+}
+
+/* Set @name to @value in @p, adding it if needed; 0 or -ENOSPC. */
+static inline int pm_vtee_param_set(struct pm_vtee_params *p, const char *name,
+				    const char *value)
+{
+	int i = pm_vtee_param_index(p, name);
+
+	if (i < 0) {
+		if (p->n >= PM_VTEE_MAX_PARAMS ||
+		    strlen(name) >= sizeof(p->name[0]))
+			return -ENOSPC;
+		i = (int)p->n++;
+		snprintf(p->name[i], sizeof(p->name[i]), "%s", name);
+	}
+	snprintf(p->val[i], sizeof(p->val[i]), "%s", value);
+	return 0;
+}
+
+/*
+ * Read every parameter of the loaded vtee (each file in
+ * /sys/module/vtee/parameters), sorted by name; 0 or -errno.
+ */
+static inline int pm_vtee_read_params(struct pm_vtee_params *p)
+{
+	char path[320], val[256], name[32];
+	struct dirent *e;
+	unsigned int i, j;
+	size_t n;
+	DIR *d;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	d = opendir(PM_VTEE_MOD_SYSFS "/parameters");
+	if (!d)
+		return -errno;
+	while (!ret && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PM_VTEE_MOD_SYSFS "/parameters/%s",
+			 e->d_name);
+		ret = pm_read_file(path, val, sizeof(val));
+		if (ret)
+			break;
+		n = strlen(val);
+		if (n && val[n - 1] == '\n')
+			val[n - 1] = '\0';
+		ret = pm_vtee_param_set(p, e->d_name, val);
+	}
+	closedir(d);
+	/* Sorted, so that two reads list the same names in the same order */
+	for (i = 1; i < p->n; i++) {
+		for (j = i; j && strcmp(p->name[j - 1], p->name[j]) > 0; j--) {
+			memcpy(name, p->name[j], sizeof(name));
+			memcpy(p->name[j], p->name[j - 1], sizeof(name));
+			memcpy(p->name[j - 1], name, sizeof(name));
+			memcpy(val, p->val[j], sizeof(val));
+			memcpy(p->val[j], p->val[j - 1], sizeof(val));
+			memcpy(p->val[j - 1], val, sizeof(val));
+		}
+	}
+	return ret;
+}
+
+/* The parameters the guest's init loads vtee with (protmem.carveout=) */
+static inline int pm_vtee_cmdline_params(struct pm_vtee_params *p)
+{
+	char cmdline[4096], val[256], *s, *e;
+
+	memset(p, 0, sizeof(*p));
+	if (pm_read_file("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return -ENOENT;
+	s = strstr(cmdline, "protmem.carveout=");
+	if (!s)
+		return -ENOENT;
+	s += strlen("protmem.carveout=");
+	e = s + strcspn(s, " \n");
+	snprintf(val, sizeof(val), "%.*s", (int)(e - s), s);
+	pm_vtee_param_set(p, "carveout", val);
+	return 0;
+}
+
+static inline int pm_vtee_param_is_set(const char *v)
+{
+	return v[0] && strcmp(v, "(null)");
+}
+
+/* @name has the same value in @a and @b (unset, "" and "(null)", alike) */
+static inline int pm_vtee_param_same(const struct pm_vtee_params *a,
+				     const struct pm_vtee_params *b,
+				     const char *name)
+{
+	const char *va = pm_vtee_param(a, name), *vb = pm_vtee_param(b, name);
+
+	if (!pm_vtee_param_is_set(va) && !pm_vtee_param_is_set(vb))
+		return 1;
+	return !strcmp(va, vb);
+}
+
+/* Same parameters? */
+static inline int pm_vtee_params_equal(const struct pm_vtee_params *a,
+				       const struct pm_vtee_params *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (!pm_vtee_param_same(a, b, a->name[i]))
+			return 0;
+	for (i = 0; i < b->n; i++)
+		if (!pm_vtee_param_same(a, b, b->name[i]))
+			return 0;
+	return 1;
+}
+
+/* tap_diag() the parameters of @got that differ from @want */
+static inline void pm_vtee_diag_params(const struct pm_vtee_params *got,
+				       const struct pm_vtee_params *want)
+{
+	unsigned int i;
+
+	for (i = 0; i < got->n; i++)
+		if (!pm_vtee_param_same(got, want, got->name[i]))
+			tap_diag("%s: \"%s\", was \"%s\"", got->name[i],
+				 got->val[i], pm_vtee_param(want, got->name[i]));
+	for (i = 0; i < want->n; i++)
+		if (pm_vtee_param_index(got, want->name[i]) < 0 &&
+		    !pm_vtee_param_same(got, want, want->name[i]))
+			tap_diag("%s: not there, was \"%s\"", want->name[i],
+				 want->val[i]);
+}
+
+/* "name=\"value\" ..." for finit_module, leaving out unset parameters */
+static inline void pm_vtee_param_string(const struct pm_vtee_params *p,
+					char *buf, size_t size)
+{
+	unsigned int i;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < p->n && n < size; i++) {
+		if (!pm_vtee_param_is_set(p->val[i]))
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s=\"%s\"",
+				      n ? " " : "", p->name[i], p->val[i]);
+	}
+}
+
+/* Path of vtee.ko: the usual place, else whatever modules.dep says */
+static inline int pm_vtee_module_path(char *path, size_t size)
+{
+	char dep[256], line[512];
+	struct utsname u;
+	FILE *f;
+	char *colon;
+	int n;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, size, "/lib/modules/%s/kernel/drivers/tee/vtee/vtee.ko",
+		 u.release);
+	if (pm_path_exists(path))
+		return 0;
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(dep, "re");
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (strlen(line) < 8 || strcmp(line + strlen(line) - 8, "/vtee.ko"))
+			continue;
+		if (line[0] == '/')
+			n = snprintf(path, size, "%s", line);
+		else
+			n = snprintf(path, size, "/lib/modules/%s/%s", u.release,
+				     line);
+		fclose(f);
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		return pm_path_exists(path) ? 0 : -ENOENT;
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+/* delete_module("vtee"), not waiting: 0 or -errno (EWOULDBLOCK: in use) */
+static inline int pm_vtee_unload(void)
+{
+	return syscall(SYS_delete_module, PM_VTEE_MOD, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Load vtee with @p: finit_module on vtee.ko, else busybox modprobe. */
+static inline int pm_vtee_load(const struct pm_vtee_params *p)
+{
+	char args[2000], path[512], cmd[2600];
+	int fd, ret;
+
+	pm_vtee_param_string(p, args, sizeof(args));
+	if (!pm_vtee_module_path(path, sizeof(path))) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		ret = syscall(SYS_finit_module, fd, args, 0) ? -errno : 0;
+		close(fd);
+		if (ret)
+			tap_diag("finit_module(%s, \"%s\"): %s", path, args,
+				 strerror(-ret));
+		return ret;
+	}
+	snprintf(cmd, sizeof(cmd), "modprobe " PM_VTEE_MOD " %s", args);
+	ret = system(cmd);
+	if (ret)
+		tap_diag("%s: status %d", cmd, ret);
+	return ret ? -EIO : 0;
+}
+
+/* Modules that use vtee, names into @buf; returns how many. */
+static inline int pm_vtee_holders(char *buf, size_t size)
+{
+	DIR *d = opendir(PM_VTEE_MOD_SYSFS "/holders");
+	struct dirent *e;
+	size_t n = 0;
+	int count = 0;
+
+	buf[0] = '\0';
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		count++;
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s ", e->d_name);
+	}
+	closedir(d);
+	return count;
+}
+
+/* vtee's module reference count, -1 if unreadable */
+static inline int64_t pm_vtee_refcnt(void)
+{
+	uint64_t v;
+
+	return pm_read_u64(PM_VTEE_MOD_SYSFS "/refcnt", &v) ? -1 : (int64_t)v;
+}
+
+/*
+ * Wait up to @ms for nothing to hold vtee (releases are synchronous, but
+ * allow for deferred fput); 1 if its refcnt reached 0.
+ */
+static inline int pm_vtee_wait_unused(unsigned int ms)
+{
+	uint64_t deadline = pm_now_ms() + ms;
+
+	while (pm_vtee_refcnt() != 0 && pm_now_ms() < deadline)
+		pm_sleep_ms(20);
+	return pm_vtee_refcnt() == 0;
+}
+
+/*
+ * Unload vtee once nothing uses it and load it again with @p. Returns 0,
+ * or -errno of the step that failed (tap_diag() says which); if the
+ * unload worked and the load did not, vtee stays unloaded.
+ */
+static inline int pm_vtee_reload(const struct pm_vtee_params *p)
+{
+	int ret;
+
+	if (!pm_vtee_wait_unused(2000))
+		tap_diag("vtee refcnt %" PRId64 " before unloading",
+			 pm_vtee_refcnt());
+	ret = pm_vtee_unload();
+	if (ret) {
+		tap_diag("delete_module(\"" PM_VTEE_MOD "\"): %s; refcnt %" PRId64,
+			 strerror(-ret), pm_vtee_refcnt());
+		return ret;
+	}
+	ret = pm_vtee_load(p);
+	if (!ret && !pm_vtee_loaded())
+		ret = -ENOENT;
+	if (ret)
+		tap_diag("loading vtee: %s", strerror(-ret));
+	return ret;
 }
 
 #endif /* PROTMEM_TEST_H */
