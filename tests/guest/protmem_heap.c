@@ -25,7 +25,7 @@ static const char *default_allowed(const char *uc)
 		return "vdec:rw vdisp:r\n";
 	if (!strcmp(uc, "trusted-ui"))
 		return "vdisp:r\n";
-	return "vcam:w venc:r\n";
+	return "vcam:w venc:rw\n";
 }
 
 static int firewall_is_default(void)

@@ -711,6 +711,7 @@ int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 	if (!data.size || data.size > U64_MAX - PAGE_SIZE + 1)
 		return -EINVAL;
 	h = &tee_dma_heaps[data.use_case];
+	/* Pairs with smp_store_release() in tee_device_register_dma_heap() */
 	if (!smp_load_acquire(&h->heap))
 		return -EINVAL;
 	if (data.size > UINT_MAX)

@@ -265,6 +265,7 @@ static int vtee_probe(struct platform_device *pdev)
 		dev_err(dev, "protected pools: %d\n", ret);
 		goto err_heaps;
 	}
+	vtee_vgem_register(vtee);
 	return 0;
 
 err_heaps:
@@ -284,6 +285,7 @@ static int vtee_remove(struct platform_device *pdev)
 {
 	struct vtee *vtee = platform_get_drvdata(pdev);
 
+	vtee_vgem_unregister(vtee);
 	vtee_masters_clear(vtee);
 	/* No buffer is left (each pins the module): pools go now */
 	tee_device_unregister_dma_heaps(vtee->teedev);

@@ -26,9 +26,28 @@ struct page;
 #define VTEE_MSG_SCRUB		5	/* param 0: memref of protected memory */
 #define VTEE_MSG_ADD_REGION	6	/* param 0: value a=paddr b=size c=use case */
 #define VTEE_MSG_CHECK_DEVICE	7	/* param 0: value a=stream b=use case c=access (0: any) */
-#define VTEE_MSG_DMA		8	/* emulated device access, see vtee_sw_dma() */
+#define VTEE_MSG_DMA		8	/* emulated device access, see below */
 #define VTEE_MSG_LEND		9	/* param 0: value a=paddr b=size c=use case */
 #define VTEE_MSG_RECLAIM	10	/* param 0: value a=paddr b=size */
+
+/*
+ * VTEE_MSG_DMA: an emulated device (a bus master with a stream ID) runs
+ * one operation, reading a source range and/or writing a destination
+ * range by DMA address. This platform has no IOMMU: a DMA address is the
+ * physical address. The secure world checks both ranges against its
+ * regions and the firewall before the device touches a byte.
+ *   param 0: VALUE_INPUT a = stream ID (VTEE_STREAM_*), b = VTEE_DMA_OP_*
+ *   param 1: VALUE_INPUT a = source DMA address, b = length (or NONE)
+ *   param 2: VALUE_INPUT a = destination DMA address, b = length (or NONE)
+ *   param 3: VALUE_INOUT in: a = frame counter (PATTERN);
+ *            out: a = bytes written to the destination (DECODE, ENCODE,
+ *            PATTERN; bytes needed with TEEC_ERROR_SHORT_BUFFER) or the
+ *            CRC (CRC32)
+ */
+#define VTEE_DMA_OP_DECODE	1	/* source bitstream -> destination frame */
+#define VTEE_DMA_OP_ENCODE	2	/* source frame -> destination bitstream */
+#define VTEE_DMA_OP_PATTERN	3	/* test pattern -> destination */
+#define VTEE_DMA_OP_CRC32	4	/* CRC-32 of the source */
 
 /* Parameter types: as TEE_IOCTL_PARAM_ATTR_TYPE_* in <uapi/linux/tee.h> */
 #define VTEE_MSG_ATTR_NONE		0

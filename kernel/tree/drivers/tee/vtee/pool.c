@@ -271,6 +271,7 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 {
 	size_t sizes[TEE_DMA_HEAP_COUNT + 1];
 	enum tee_protmem_allocator alloc;
+	struct tee_protmem_pool *pool;
 	phys_addr_t next = cfg->base;
 	u32 uc, dynamic;
 	int ret;
@@ -298,11 +299,11 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 	next = cfg->base;
 	for (uc = 1; uc <= TEE_DMA_HEAP_COUNT; uc++) {
 		if (dynamic & BIT(uc)) {
-			ret = vtee_pool_register(vtee,
-				tee_protmem_dynamic_pool_alloc(cfg->chunk,
-							       cfg->dynamic_max,
-							       uc, &vtee_pool_ops,
-							       vtee, THIS_MODULE));
+			pool = tee_protmem_dynamic_pool_alloc(cfg->chunk,
+							      cfg->dynamic_max,
+							      uc, &vtee_pool_ops,
+							      vtee, THIS_MODULE);
+			ret = vtee_pool_register(vtee, pool);
 			if (ret)
 				return ret;
 			dev_info(vtee->dev, "%s: lent from CMA, up to %#zx bytes\n",
@@ -314,10 +315,10 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 		ret = vtee_add_region(vtee, next, sizes[uc], uc);
 		if (ret)
 			return ret;
-		ret = vtee_pool_register(vtee,
-			tee_protmem_static_pool_alloc(next, sizes[uc], uc, alloc,
-						      &vtee_pool_ops, vtee,
-						      THIS_MODULE));
+		pool = tee_protmem_static_pool_alloc(next, sizes[uc], uc, alloc,
+						     &vtee_pool_ops, vtee,
+						     THIS_MODULE);
+		ret = vtee_pool_register(vtee, pool);
 		if (ret)
 			return ret;
 		dev_info(vtee->dev, "%s: %#zx bytes at %pa (%s)\n",
@@ -337,8 +338,10 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
  * @dev:	the device that will attach protected DMA-bufs
  * @stream:	its VTEE_STREAM_* ID, which the firewall rules name
  *
- * Context: process. Return: 0; -ENODEV if vtee has no pools; -EEXIST if
- * @dev already has a stream ID; -EINVAL for an unknown @stream; -ENOMEM.
+ * Context: process.
+ *
+ * Return: 0; -ENODEV if vtee has no pools; -EEXIST if @dev already has a
+ * stream ID; -EINVAL for an unknown @stream; -ENOMEM.
  */
 int vtee_register_master(struct device *dev, u32 stream)
 {
@@ -402,6 +405,28 @@ void vtee_unregister_master(struct device *dev)
 	mutex_unlock(&vtee_masters_owner_lock);
 }
 EXPORT_SYMBOL_GPL(vtee_unregister_master);
+
+/**
+ * vtee_master_lookup() - the instance and stream ID of a registered device
+ * @dev:	the device
+ * @vtee:	out: the vtee instance
+ * @stream:	out: its VTEE_STREAM_* ID
+ *
+ * Return: 0, or -ENODEV if vtee has no instance or @dev no stream ID.
+ */
+int vtee_master_lookup(struct device *dev, struct vtee **vtee, u32 *stream)
+{
+	int ret = -ENODEV;
+
+	mutex_lock(&vtee_masters_owner_lock);
+	if (vtee_masters_owner && !vtee_stream_of(vtee_masters_owner, dev,
+						  stream)) {
+		*vtee = vtee_masters_owner;
+		ret = 0;
+	}
+	mutex_unlock(&vtee_masters_owner_lock);
+	return ret;
+}
 
 /**
  * vtee_masters_clear() - forget every stream ID (vtee is going away)

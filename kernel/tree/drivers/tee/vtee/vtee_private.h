@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "msg.h"
+#include "vtee_master.h"
 
 struct device;
 struct resource;
@@ -28,6 +29,7 @@ struct vtee_sw;
  * @carveout:		the claimed carveout, NULL if none
  * @masters_lock:	protects @masters
  * @masters:		devices with a stream ID (struct vtee_master)
+ * @vgem:		vgem's device while it has a stream ID (referenced)
  */
 struct vtee {
 	struct device *dev;
@@ -37,6 +39,7 @@ struct vtee {
 	struct resource *carveout;
 	struct mutex masters_lock;	/* protects masters */
 	struct list_head masters;
+	struct device *vgem;
 };
 
 /**
@@ -95,8 +98,11 @@ struct vtee_pool_config {
 
 /* pool.c */
 int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg);
-int vtee_register_master(struct device *dev, u32 stream);
-void vtee_unregister_master(struct device *dev);
+int vtee_master_lookup(struct device *dev, struct vtee **vtee, u32 *stream);
 void vtee_masters_clear(struct vtee *vtee);
+
+/* vgem.c */
+void vtee_vgem_register(struct vtee *vtee);
+void vtee_vgem_unregister(struct vtee *vtee);
 
 #endif /* VTEE_PRIVATE_H */

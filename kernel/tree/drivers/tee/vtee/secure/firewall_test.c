@@ -36,7 +36,7 @@ static u32 vtee_fw_test_default(u32 use_case, u32 stream)
 		if (stream == VTEE_STREAM_VCAM)
 			return VTEE_FW_WRITE;
 		if (stream == VTEE_STREAM_VENC)
-			return VTEE_FW_READ;
+			return VTEE_FW_RW;
 		return 0;
 	}
 	return 0;
@@ -163,8 +163,8 @@ static void vtee_fw_test_show(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, buf, "vdec:rw vdisp:r\n");
 	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 2, buf, sizeof(buf)), 8);
 	KUNIT_EXPECT_STREQ(test, buf, "vdisp:r\n");
-	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 3, buf, sizeof(buf)), 14);
-	KUNIT_EXPECT_STREQ(test, buf, "vcam:w venc:r\n");
+	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 3, buf, sizeof(buf)), 15);
+	KUNIT_EXPECT_STREQ(test, buf, "vcam:w venc:rw\n");
 	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 0, buf, sizeof(buf)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 4, buf, sizeof(buf)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vtee_fw_show(&fw, 1, buf, 16), -ENOSPC);

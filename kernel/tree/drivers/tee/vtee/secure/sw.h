@@ -23,7 +23,7 @@ struct vtee_sw;
 
 /* Firewall rules when the module parameter gives none */
 #define VTEE_FIREWALL_DEFAULT \
-	"secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r;secure-video-record=vcam:w,venc:r"
+	"secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r;secure-video-record=vcam:w,venc:rw"
 
 /**
  * struct vtee_sw_config - what the secure world boots with

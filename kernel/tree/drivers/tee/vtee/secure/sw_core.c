@@ -352,7 +352,9 @@ static void vtee_sw_handle(struct vtee_sw *sw, struct vtee_msg *msg)
 	case VTEE_MSG_RECLAIM:
 		vtee_sw_lend_reclaim(sw, msg);
 		break;
-	case VTEE_MSG_DMA:	/* emulated devices: not yet */
+	case VTEE_MSG_DMA:
+		vtee_sw_dma(sw, msg);
+		break;
 	default:
 		vtee_sw_result(msg, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE);
 		break;

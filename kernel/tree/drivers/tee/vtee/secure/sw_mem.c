@@ -102,8 +102,16 @@ struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
 	return NULL;
 }
 
-/* Does [paddr, paddr + size) touch the carveout or any region? */
-static bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size)
+/**
+ * vtee_sw_touches_protected() - does a range touch protected memory
+ * @sw:		the secure world
+ * @paddr:	first byte of the range
+ * @size:	its size
+ *
+ * Return: true if [@paddr, @paddr + @size) overlaps the carveout (whether
+ * or not a region covers that part) or any region.
+ */
+bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size)
 {
 	struct vtee_sw_region *r;
 

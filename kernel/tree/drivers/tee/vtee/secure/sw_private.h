@@ -173,6 +173,7 @@ u32 vtee_sw_region_lend(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case);
 u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size);
 struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
 					   u64 size);
+bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size);
 u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
 		    bool want_protected, struct vtee_sw_win *win);
 int vtee_sw_win_read(const struct vtee_sw_win *win, u64 pos, void *dst,
@@ -181,5 +182,8 @@ int vtee_sw_win_write(const struct vtee_sw_win *win, u64 pos, const void *src,
 		      size_t len);
 int vtee_sw_win_copy(const struct vtee_sw_win *dst,
 		     const struct vtee_sw_win *src, size_t len);
+
+/* sw_dma.c */
+void vtee_sw_dma(struct vtee_sw *sw, struct vtee_msg *msg);
 
 #endif /* VTEE_SW_PRIVATE_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vtee secure world: the DMA engine of the emulated media devices
+ * (VTEE_MSG_DMA, layout in ../msg.h).
+ *
+ * A device reads a source range and/or writes a destination range, each
+ * given by DMA address and length. This platform has no IOMMU, so a DMA
+ * address is the physical address; a real memory firewall (a TZC-400, an
+ * SMMU in the secure world) sees the same. Before a device touches a
+ * byte, every range is checked:
+ *  - a range that touches protected memory (the carveout or any region)
+ *    must lie wholly in one region, and the firewall must allow the
+ *    device's stream to READ it (source) or WRITE it (destination) for
+ *    that region's use case;
+ *  - a range outside the carveout and every region is normal memory,
+ *    open to any device (so devices work with system-heap buffers); it
+ *    must have struct pages, as the engine reaches it with
+ *    kmap_local_page();
+ *  - a protected source with a normal destination is refused: a device
+ *    never moves protected data outward.
+ * Each refusal answers TEEC_ERROR_ACCESS_DENIED, is counted in the
+ * violation counter of the use case concerned (index 0: carveout memory
+ * outside every region) and logged, rate limited. Malformed requests
+ * (bad operation, missing or overlapping ranges, length 0 or above
+ * VTEE_SW_DMA_MAX) answer TEEC_ERROR_BAD_PARAMETERS and count nothing.
+ *
+ * The computations are dma_ops.c's. Protected memory is used in place
+ * through the region's secure mapping; normal memory is copied through a
+ * secure-world bounce buffer, so an operation sees one consistent
+ * snapshot of it. Runs on the secure thread only, like all secure state.
+ */
+#define pr_fmt(fmt) "vtee-secure: " fmt
+
+#include <linux/errno.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "dma_ops.h"
+#include "msg_check.h"
+#include "sw_private.h"
+
+/* Longest range one operation may read or write */
+#define VTEE_SW_DMA_MAX		SZ_64M
+
+/**
+ * struct vtee_sw_dma_range - one checked source or destination range
+ * @addr:	DMA (= physical) address of its first byte
+ * @len:	length in bytes; 0 when the operation has no such range
+ * @region:	protected memory: the region holding the whole range;
+ *		NULL for normal memory
+ * @buf:	what the operation reads or writes: the secure mapping of
+ *		the range (protected), or a bounce buffer (normal)
+ */
+struct vtee_sw_dma_range {
+	u64 addr;
+	u64 len;
+	struct vtee_sw_region *region;
+	u8 *buf;
+};
+
+static const char *vtee_sw_dma_op_name(u64 op)
+{
+	switch (op) {
+	case VTEE_DMA_OP_DECODE:
+		return "decode";
+	case VTEE_DMA_OP_ENCODE:
+		return "encode";
+	case VTEE_DMA_OP_PATTERN:
+		return "pattern";
+	case VTEE_DMA_OP_CRC32:
+		return "crc32";
+	default:
+		return "unknown";
+	}
+}
+
+/* Refuse, count and log one device access; always ACCESS_DENIED. */
+static u32 vtee_sw_dma_deny(struct vtee_sw *sw, u32 stream, u32 use_case,
+			    u64 op, const struct vtee_sw_dma_range *r,
+			    const char *why)
+{
+	u64 n;
+
+	spin_lock(&sw->lock);
+	n = ++sw->stats.violations[use_case];
+	spin_unlock(&sw->lock);
+	pr_warn_ratelimited("dma: refused %s by %s at %#llx+%#llx: %s (%s memory, violation %llu)\n",
+			    vtee_sw_dma_op_name(op), vtee_fw_stream_name(stream),
+			    r->addr, r->len, why,
+			    use_case ? vtee_fw_use_case_name(use_case) :
+				       "unassigned carveout", n);
+	return TEEC_ERROR_ACCESS_DENIED;
+}
+
+/* Use case of the first region a range overlaps; 0 if none */
+static u32 vtee_sw_dma_overlap_use_case(struct vtee_sw *sw, u64 addr, u64 len)
+{
+	struct vtee_sw_region *r;
+
+	list_for_each_entry(r, &sw->regions, node)
+		if (vtee_msg_ranges_overlap(addr, len, r->paddr, r->size))
+			return r->use_case;
+	return 0;
+}
+
+/*
+ * Check one range for @access by @stream; on success @r->region says
+ * whether it is protected.
+ */
+static u32 vtee_sw_dma_check(struct vtee_sw *sw, u32 stream, u64 op,
+			     u32 access, struct vtee_sw_dma_range *r)
+{
+	u64 pfn, last;
+
+	if (!r->len || r->len > VTEE_SW_DMA_MAX ||
+	    !vtee_msg_range_valid(r->addr, r->len))
+		return TEEC_ERROR_BAD_PARAMETERS;
+
+	if (vtee_sw_touches_protected(sw, r->addr, r->len)) {
+		r->region = vtee_sw_region_find(sw, r->addr, r->len);
+		if (!r->region)
+			return vtee_sw_dma_deny(sw, stream,
+						vtee_sw_dma_overlap_use_case(sw, r->addr, r->len),
+						op, r, "not within one protected region");
+		if (!vtee_fw_check(&sw->fw, r->region->use_case, stream, access))
+			return vtee_sw_dma_deny(sw, stream, r->region->use_case,
+						op, r, access == VTEE_ACCESS_READ ?
+						"read not allowed" :
+						"write not allowed");
+		return TEEC_SUCCESS;
+	}
+
+	/* Normal memory: reached page by page, so it needs struct pages */
+	last = PHYS_PFN(r->addr + r->len - 1);
+	for (pfn = PHYS_PFN(r->addr); pfn <= last; pfn++)
+		if (!pfn_valid(pfn))
+			return TEEC_ERROR_BAD_PARAMETERS;
+	return TEEC_SUCCESS;
+}
+
+/* Window on normal memory for vtee_sw_win_read()/_write() */
+static void vtee_sw_dma_win(const struct vtee_sw_dma_range *r,
+			    struct vtee_sw_win *win)
+{
+	memset(win, 0, sizeof(*win));
+	win->paddr = r->addr;
+	win->size = r->len;
+}
+
+/* Make @r->buf: the secure mapping, or a bounce buffer (read if @fill) */
+static int vtee_sw_dma_get(struct vtee_sw_dma_range *r, bool fill)
+{
+	struct vtee_sw_win win;
+
+	if (r->region) {
+		r->buf = r->region->vaddr + (r->addr - r->region->paddr);
+		return 0;
+	}
+	r->buf = kvmalloc(r->len, GFP_KERNEL);
+	if (!r->buf)
+		return -ENOMEM;
+	if (!fill)
+		return 0;
+	vtee_sw_dma_win(r, &win);
+	return vtee_sw_win_read(&win, 0, r->buf, r->len);
+}
+
+/* Write the first @len bytes of a bounce buffer back to normal memory */
+static int vtee_sw_dma_put(struct vtee_sw_dma_range *r, u64 len)
+{
+	struct vtee_sw_win win;
+
+	if (r->region)
+		return 0;
+	vtee_sw_dma_win(r, &win);
+	return vtee_sw_win_write(&win, 0, r->buf, len);
+}
+
+static void vtee_sw_dma_release(struct vtee_sw_dma_range *r)
+{
+	if (!r->region)
+		kvfree(r->buf);
+	r->buf = NULL;
+}
+
+/* Run @op on checked, resolved ranges; TEEC_* result, *@out as msg.h says */
+static u32 vtee_sw_dma_run(u64 op, struct vtee_sw_dma_range *src,
+			   struct vtee_sw_dma_range *dst, u64 frame, u64 *out)
+{
+	size_t n = 0;
+	int ret = 0;
+
+	switch (op) {
+	case VTEE_DMA_OP_DECODE:
+		ret = vtee_dma_decode(src->buf, src->len, dst->buf, dst->len,
+				      &n);
+		break;
+	case VTEE_DMA_OP_ENCODE:
+		ret = vtee_dma_encode(src->buf, src->len, dst->buf, dst->len,
+				      &n);
+		break;
+	case VTEE_DMA_OP_PATTERN:
+		vtee_dma_pattern(dst->buf, dst->len, 0, (u32)frame);
+		n = dst->len;
+		break;
+	case VTEE_DMA_OP_CRC32:
+		*out = vtee_dma_crc32(src->buf, src->len);
+		return TEEC_SUCCESS;
+	}
+	*out = n;
+	if (ret == -EINVAL)
+		return TEEC_ERROR_BAD_FORMAT;
+	if (ret == -ENOSPC)
+		return TEEC_ERROR_SHORT_BUFFER;
+	return vtee_sw_dma_put(dst, n) ? TEEC_ERROR_GENERIC : TEEC_SUCCESS;
+}
+
+/* Which ranges each operation has: bit 0 source, bit 1 destination */
+static unsigned int vtee_sw_dma_ranges(u64 op)
+{
+	switch (op) {
+	case VTEE_DMA_OP_DECODE:
+	case VTEE_DMA_OP_ENCODE:
+		return 3;
+	case VTEE_DMA_OP_PATTERN:
+		return 2;
+	case VTEE_DMA_OP_CRC32:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Parameter 1 or 2: a range if the operation has one, else NONE */
+static bool vtee_sw_dma_param(const struct vtee_msg_param *p, bool want,
+			      struct vtee_sw_dma_range *r)
+{
+	if (!want)
+		return (p->attr & VTEE_MSG_ATTR_TYPE_MASK) ==
+		       VTEE_MSG_ATTR_NONE;
+	if ((p->attr & VTEE_MSG_ATTR_TYPE_MASK) != VTEE_MSG_ATTR_VALUE_INPUT)
+		return false;
+	r->addr = p->u.value.a;
+	r->len = p->u.value.b;
+	return true;
+}
+
+static u32 vtee_sw_dma_do(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_dma_range src = { 0 }, dst = { 0 };
+	struct vtee_msg_param *p = msg->params;
+	unsigned int ranges;
+	u32 stream, ret;
+	u64 op;
+
+	if (msg->num_params != 4 ||
+	    (p[0].attr & VTEE_MSG_ATTR_TYPE_MASK) != VTEE_MSG_ATTR_VALUE_INPUT ||
+	    (p[3].attr & VTEE_MSG_ATTR_TYPE_MASK) != VTEE_MSG_ATTR_VALUE_INOUT)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	op = p[0].u.value.b;
+	ranges = vtee_sw_dma_ranges(op);
+	if (!ranges || !p[0].u.value.a || p[0].u.value.a > VTEE_STREAM_MAX)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	stream = p[0].u.value.a;
+	if (!vtee_sw_dma_param(&p[1], ranges & 1, &src) ||
+	    !vtee_sw_dma_param(&p[2], ranges & 2, &dst))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	if (src.len && dst.len &&
+	    vtee_msg_ranges_overlap(src.addr, src.len, dst.addr, dst.len))
+		return TEEC_ERROR_BAD_PARAMETERS;
+
+	if (ranges & 1) {
+		ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_READ, &src);
+		if (ret != TEEC_SUCCESS)
+			return ret;
+	}
+	if (ranges & 2) {
+		ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_WRITE, &dst);
+		if (ret != TEEC_SUCCESS)
+			return ret;
+	}
+	/* No leaking outward: protected data stays in protected memory */
+	if (src.region && (ranges & 2) && !dst.region)
+		return vtee_sw_dma_deny(sw, stream, src.region->use_case, op,
+					&dst, "protected source, normal destination");
+
+	ret = TEEC_ERROR_OUT_OF_MEMORY;
+	if ((ranges & 1) && vtee_sw_dma_get(&src, true))
+		goto out;
+	if ((ranges & 2) && vtee_sw_dma_get(&dst, false))
+		goto out;
+	ret = vtee_sw_dma_run(op, &src, &dst, p[3].u.value.a,
+			      &p[3].u.value.a);
+out:
+	vtee_sw_dma_release(&dst);
+	vtee_sw_dma_release(&src);
+	return ret;
+}
+
+/**
+ * vtee_sw_dma() - handle VTEE_MSG_DMA: one emulated device operation
+ * @sw:		the secure world
+ * @msg:	the message (layout in ../msg.h); answered in place
+ *
+ * Context: the secure thread. Results: TEEC_SUCCESS;
+ * TEEC_ERROR_ACCESS_DENIED when the firewall refuses (counted, logged);
+ * TEEC_ERROR_BAD_PARAMETERS for a malformed request;
+ * TEEC_ERROR_BAD_FORMAT for a malformed bitstream;
+ * TEEC_ERROR_SHORT_BUFFER when the output does not fit (param 3 a: the
+ * bytes needed); TEEC_ERROR_OUT_OF_MEMORY.
+ */
+void vtee_sw_dma(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	msg->ret = vtee_sw_dma_do(sw, msg);
+	msg->ret_origin = TEEC_ORIGIN_TEE;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmedia_test.h - helpers for the tests of the emulated media devices
+ * (/dev/vdec, /dev/vdisp, /dev/vcam, /dev/venc; <linux/vmedia.h>) and of
+ * DMA-buf importers: the vmedia module, the firewall's violation counters and where the
+ * carveout's regions are. Static inline, like protmem_test.h.
+ */
+#ifndef VMEDIA_TEST_H
+#define VMEDIA_TEST_H
+
+#include <errno.h>
+#include <linux/vmedia.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "protmem_test.h"
+#include "vmedia_ref.h"
+
+#define VM_MOD			"vmedia"
+#define VM_MOD_SYSFS		"/sys/module/" VM_MOD
+#define VM_VIOLATIONS		PM_VTEE_SYSFS "/violations"
+
+/* ---- devices and the module -------------------------------------------- */
+
+static inline int vm_open(const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int vm_loaded(void)
+{
+	return pm_path_exists(VM_MOD_SYSFS "/initstate");
+}
+
+/*
+ * Load vmedia if it is not loaded; 1 if this loaded it (unload it again
+ * with vm_unload()), 0 if it was loaded, -errno.
+ */
+static inline int vm_load(void)
+{
+	if (vm_loaded())
+		return 0;
+	if (system("modprobe " VM_MOD))
+		return -EIO;
+	return vm_loaded() ? 1 : -ENOENT;
+}
+
+/* delete_module("vmedia"): 0 or -errno */
+static inline int vm_unload(void)
+{
+	return syscall(SYS_delete_module, VM_MOD, O_NONBLOCK) ? -errno : 0;
+}
+
+/* ---- firewall violations ------------------------------------------------ */
+
+/* Violation counter per use case, as pm_use_case(i); 0 or -errno */
+static inline int vm_violations(uint64_t v[PM_NUM_USE_CASES])
+{
+	char buf[512], *line;
+	unsigned int i;
+	int ret = pm_read_file(VM_VIOLATIONS, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	for (i = 0; i < PM_NUM_USE_CASES; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s ", pm_use_case(i)->name);
+		line = buf;
+		while (line && strncmp(line, key, strlen(key))) {
+			line = strchr(line, '\n');
+			if (line)
+				line++;
+		}
+		if (!line)
+			return -EINVAL;
+		v[i] = strtoull(line + strlen(key), NULL, 10);
+	}
+	return 0;
+}
+
+/* ---- where the regions are --------------------------------------------- */
+
+/* Physical range of one use case's carveout region */
+struct vm_region {
+	uint64_t base, size;
+};
+
+/*
+ * The regions of the default split (1/2, 1/4, 1/4 of the carveout, in
+ * use-case order, 1 MiB aligned), as pm_use_case(i). 0, or -ENOENT when
+ * vtee runs without a carveout or with a split or dynamic pools of its
+ * own (the test then does not know where regions are).
+ */
+static inline int vm_regions(struct vm_region r[PM_NUM_USE_CASES])
+{
+	static const unsigned int share[PM_NUM_USE_CASES] = { 2, 4, 4 };
+	struct pm_vtee_params p;
+	uint64_t base, size;
+	unsigned int i;
+	char *end;
+
+	if (pm_vtee_read_params(&p))
+		return -ENOENT;
+	if (pm_vtee_param_is_set(pm_vtee_param(&p, "split")) ||
+	    pm_vtee_param_is_set(pm_vtee_param(&p, "dynamic")))
+		return -ENOENT;
+	size = strtoull(pm_vtee_param(&p, "carveout"), &end, 0);
+	if (*end == 'M' || *end == 'm') {
+		size <<= 20;
+		end++;
+	} else if (*end == 'G' || *end == 'g') {
+		size <<= 30;
+		end++;
+	}
+	if (*end != '@' || !size)
+		return -ENOENT;
+	base = strtoull(end + 1, NULL, 0);
+	for (i = 0; i < PM_NUM_USE_CASES; i++) {
+		r[i].base = base;
+		r[i].size = (size / share[i]) & ~(PM_MIB - 1);
+		base += r[i].size;
+	}
+	return 0;
+}
+
+/* VMEDIA_IOC_RAW_DMA; 0 or -errno, @out (optional) the answer */
+static inline int vm_raw(int dev, uint32_t op, uint64_t src, uint64_t src_len,
+			 uint64_t dst, uint64_t dst_len, uint64_t *out)
+{
+	struct vmedia_raw_dma r = {
+		.op = op, .src_addr = src, .src_len = src_len,
+		.dst_addr = dst, .dst_len = dst_len,
+	};
+
+	if (ioctl(dev, VMEDIA_IOC_RAW_DMA, &r) < 0)
+		return -errno;
+	if (out)
+		*out = r.out;
+	return 0;
+}
+
+#endif /* VMEDIA_TEST_H */
