@@ -30,7 +30,13 @@ check: deps guest-debug host-tests
 
 ## demo: boot the fast guest and run the demo.
 demo: deps guest-fast
-	vm/run -- protmem-demo
+	vm/run -- sh -c "modprobe vmedia && protmem-demo"
+
+## bench: allocator benchmark (genalloc vs pmx, system and CMA heaps for
+##        reference) in one boot of the fast guest; see docs/bench.md.
+.PHONY: bench
+bench: deps guest-fast
+	bench/run
 
 ## shell: an interactive guest (fast kernel; DEBUG=1 for the debug one).
 shell: deps guest-$(if $(DEBUG),debug,fast)
@@ -76,9 +82,18 @@ $(BUILD)/host-tests/pmx: tests/host/pmx.c $(PMX)/pmx.c $(PMX)/pmx.h $(TAP_H) | h
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/host/kcompat \
 		-I$(BUILD)/linux/tools/include -Itests/lib -o $@ $< tests/host/kcompat/rbtree.c
 
-$(BUILD)/bin/protmem-demo: tools/demo/protmem-demo
+# The media devices' computations (vtee secure world), against the guest
+# tests' reference.
+VTEE_SW := kernel/tree/drivers/tee/vtee/secure
+$(BUILD)/host-tests/dma_ops: tests/host/dma_ops.c $(VTEE_SW)/dma_ops.c $(VTEE_SW)/dma_ops.h $(TAP_H) | headers
 	@mkdir -p $(@D)
-	install -m 755 $< $@
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/host/kcompat \
+		-I$(BUILD)/linux/tools/include -Itests/lib -o $@ $<
+
+# The demo borrows the test helpers for its TEE calls (tests/lib).
+$(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(TAP_H) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
 
 clean:
 	rm -rf $(BUILD)
