@@ -31,6 +31,7 @@
 #include <asm/tlbflush.h>
 
 #include "protmem/pmx.h"
+#include "tee_protmem_private.h"
 
 /**
  * struct tee_protmem_chunk - memory lent to the secure world
@@ -61,7 +62,6 @@ struct tee_protmem_chunk {
  * @lent:	bytes lent now
  * @used:	bytes in live buffers
  * @scrub_sync:	bytes scrubbed on the allocation path
- * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
  */
 struct tee_protmem_dyn_pool {
 	struct tee_protmem_pool pool;
@@ -75,7 +75,6 @@ struct tee_protmem_dyn_pool {
 	u64 lent;
 	u64 used;
 	u64 scrub_sync;
-	int scrub_err;
 };
 
 static struct tee_protmem_dyn_pool *to_dyn(struct tee_protmem_pool *pool)
@@ -170,36 +169,13 @@ static void tee_protmem_chunk_put(struct tee_protmem_dyn_pool *dp,
 	kfree(c);
 }
 
-/* pmx_alloc() scrub callback: runs under dp->lock */
-static void tee_protmem_dyn_scrub(void *ctx, u64 addr, u64 len)
-{
-	struct tee_protmem_dyn_pool *dp = ctx;
-	int ret;
-
-	ret = dp->ops->scrub(dp->priv, addr, len);
-	if (ret && !dp->scrub_err)
-		dp->scrub_err = ret;
-	else if (!ret)
-		dp->scrub_sync += len;
-}
-
 /* Called with dp->lock held */
 static int tee_protmem_chunk_alloc(struct tee_protmem_dyn_pool *dp,
 				   struct tee_protmem_chunk *c, size_t size,
 				   phys_addr_t *paddr)
 {
-	u64 a;
-	int ret;
-
-	dp->scrub_err = 0;
-	ret = pmx_alloc(&c->pmx, size, 0, &a, tee_protmem_dyn_scrub, dp);
-	if (!ret && dp->scrub_err) {
-		WARN_ON(pmx_free(&c->pmx, a, size));
-		ret = dp->scrub_err;
-	}
-	if (!ret)
-		*paddr = a;
-	return ret;
+	return tee_protmem_pmx_alloc(&c->pmx, size, dp->ops, dp->priv, paddr,
+				     &dp->scrub_sync);
 }
 
 static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool, size_t size,

@@ -27,6 +27,7 @@
 #include <linux/workqueue.h>
 
 #include "protmem/pmx.h"
+#include "tee_protmem_private.h"
 
 /*
  * The background scrubber scrubs this much at a time, under the pool lock:
@@ -53,7 +54,6 @@
  *		(genalloc)
  * @retired:	genalloc: bytes kept out of the pool because scrubbing them
  *		failed
- * @scrub_err:	set by the scrub callback of pmx_alloc() on failure
  * @scrub_work:	background scrubber (pmx only)
  */
 struct tee_protmem_static_pool {
@@ -70,7 +70,6 @@ struct tee_protmem_static_pool {
 	u64 scrub_bg;
 	u64 scrub_sync;
 	u64 retired;
-	int scrub_err;
 	struct work_struct scrub_work;
 };
 
@@ -79,17 +78,68 @@ static struct tee_protmem_static_pool *to_static(struct tee_protmem_pool *pool)
 	return container_of(pool, struct tee_protmem_static_pool, pool);
 }
 
-/* pmx_alloc() scrub callback: runs under sp->lock */
-static void tee_protmem_scrub_sync(void *ctx, u64 addr, u64 len)
+/**
+ * struct tee_protmem_scrub_ctx - a pmx_alloc() call's scrubbing
+ * @ops:	the secure world's callbacks
+ * @priv:	passed to @ops
+ * @bytes:	bytes scrubbed
+ * @err:	first scrub error
+ */
+struct tee_protmem_scrub_ctx {
+	const struct tee_protmem_backend_ops *ops;
+	void *priv;
+	u64 bytes;
+	int err;
+};
+
+static void tee_protmem_scrub_piece(void *ctx, u64 addr, u64 len)
 {
-	struct tee_protmem_static_pool *sp = ctx;
+	struct tee_protmem_scrub_ctx *sc = ctx;
 	int ret;
 
-	ret = sp->ops->scrub(sp->priv, addr, len);
-	if (ret && !sp->scrub_err)
-		sp->scrub_err = ret;
-	else if (!ret)
-		sp->scrub_sync += len;
+	if (sc->err)
+		return;
+	ret = sc->ops->scrub(sc->priv, addr, len);
+	if (ret)
+		sc->err = ret;
+	else
+		sc->bytes += len;
+}
+
+/**
+ * tee_protmem_pmx_alloc() - take a range from pmx, scrubbed
+ * @pmx:	the allocator, under its pool's lock
+ * @size:	bytes, a page multiple
+ * @ops:	the secure world's callbacks; @ops->scrub zeroes dirty pieces
+ * @priv:	passed to @ops
+ * @paddr:	out: the range's first byte
+ * @scrubbed:	incremented by the bytes scrubbed on the way
+ *
+ * The one allocation path of every pool built on pmx. If the secure world
+ * fails to scrub a dirty piece, the range goes back to pmx as dirty and
+ * nothing is handed out.
+ *
+ * Return: 0, an error of pmx_alloc() (-ENOMEM when nothing fits), or the
+ * scrub error.
+ */
+int tee_protmem_pmx_alloc(struct pmx_pool *pmx, size_t size,
+			  const struct tee_protmem_backend_ops *ops, void *priv,
+			  phys_addr_t *paddr, u64 *scrubbed)
+{
+	struct tee_protmem_scrub_ctx sc = { .ops = ops, .priv = priv };
+	u64 a;
+	int ret;
+
+	ret = pmx_alloc(pmx, size, 0, &a, tee_protmem_scrub_piece, &sc);
+	if (ret)
+		return ret;
+	*scrubbed += sc.bytes;
+	if (sc.err) {
+		WARN_ON(pmx_free(pmx, a, size));
+		return sc.err;
+	}
+	*paddr = a;
+	return 0;
 }
 
 static void tee_protmem_scrub_worker(struct work_struct *work)
@@ -132,8 +182,6 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 {
 	struct tee_protmem_static_pool *sp = to_static(pool);
 	unsigned long addr;
-	bool kick = false;
-	u64 a;
 	int ret = 0;
 
 	mutex_lock(&sp->lock);
@@ -145,23 +193,15 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 		else
 			ret = -ENOMEM;
 	} else {
-		sp->scrub_err = 0;
-		ret = pmx_alloc(&sp->pmx, size, 0, &a, tee_protmem_scrub_sync,
-				sp);
-		if (!ret && sp->scrub_err) {
-			/* Back as dirty: the scrubber retries later */
-			WARN_ON(pmx_free(&sp->pmx, a, size));
-			ret = sp->scrub_err;
-			kick = true;
-		}
-		if (!ret)
-			*paddr = a;
+		ret = tee_protmem_pmx_alloc(&sp->pmx, size, sp->ops, sp->priv,
+					    paddr, &sp->scrub_sync);
 	}
 	if (!ret)
 		sp->used += size;
 	mutex_unlock(&sp->lock);
 
-	if (kick)	/* the range went back dirty: have it retried */
+	/* Dirty memory may be in the way (or went back dirty): scrub it */
+	if (ret && sp->allocator == TEE_PROTMEM_ALLOC_PMX)
 		queue_work(system_unbound_wq, &sp->scrub_work);
 	return ret;
 }
