@@ -40,13 +40,7 @@
 
 #include <linux/dma-heap.h>
 
-#define KIB		1024UL
-#define MIB		(1024UL * 1024UL)
-#define PAGE		4096UL
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
-
-#define NV12_1080P	3110400UL	/* 1920 x 1080 x 1.5 */
-#define NV12_4K		12441600UL	/* 3840 x 2160 x 1.5 */
+#include "trace.h"
 
 static const struct {
 	const char *name;
@@ -100,33 +94,6 @@ static uint64_t now_ns(void)
 static double us_since(uint64_t t0)
 {
 	return (double)(now_ns() - t0) / 1000.0;
-}
-
-/* xorshift64*: small, fast and the same everywhere */
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t seed)
-{
-	/* splitmix64 step so that small seeds give good states */
-	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	rng_state = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* uniform in [lo, hi] */
-static uint64_t rng_range(uint64_t lo, uint64_t hi)
-{
-	return lo + rng() % (hi - lo + 1);
 }
 
 /* ---- results ---- */
@@ -767,24 +734,6 @@ static void trace_playback(const char *who, int heap, const char *uc,
 }
 
 /* ---- 3b. random churn with mixed sizes at high occupancy ---- */
-
-static size_t churn_size(uint64_t x)
-{
-	switch (x % 20) {
-	case 0: case 1: case 2: case 3:
-		return 4 * KIB;
-	case 4: case 5: case 6: case 7:
-		return 64 * KIB;
-	case 8: case 9: case 10:
-		return MIB;
-	case 11: case 12: case 13: case 14:
-		return PAGE_UP(MIB + (x >> 8) % (MIB + 1));
-	case 15: case 16: case 17:
-		return NV12_1080P;
-	default:
-		return NV12_4K;
-	}
-}
 
 static void trace_churn(const char *who, int heap, const char *uc,
 			uint64_t seed, int steps, bool settled)

@@ -5,7 +5,7 @@
  * Replays trace (a) (1080p playback with bitstream churn and resolution
  * switches to 4K) and trace (b) (mixed-size random churn at 80/90/95 %
  * target occupancy) of bench/protmem_bench.c, with the same random number
- * generator and the same decisions, against:
+ * generator and sizes (bench/trace.h) and the same decisions, against:
  *   - pmx as the static pool uses it (kernel/tree/drivers/tee/protmem/pmx.c,
  *     built unchanged), with a simulated background scrubber that scrubs S
  *     bytes per allocation or free call, taking CHUNK bytes at a time with
@@ -48,46 +48,17 @@
 #endif
 #include PMX_C
 
+/* The bench's sizes, generator and churn mix */
+#include "../trace.h"
+
 int kcompat_kmalloc_fail;
 unsigned long kcompat_kmalloc_calls;
 long kcompat_kmalloc_live;
 
-#define KIB		((uint64_t)1024)
-#define MIB		((uint64_t)1024 * 1024)
-#define PAGE		4096ULL
-#define PAGE_UP(x)	(((x) + PAGE - 1) & ~(PAGE - 1))
-#define NV12_1080P	3110400ULL
-#define NV12_4K		12441600ULL
 #define POOL_BASE	0x40000000ULL
 #define POOL_SIZE	(256 * MIB)
 #define NPAGES		(POOL_SIZE / PAGE)
 #define S_INF		UINT64_MAX
-
-/* ---- the bench's generator ---- */
-
-static uint64_t rng_state;
-
-static void rng_seed(uint64_t seed)
-{
-	uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	rng_state = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static uint64_t rng_range(uint64_t lo, uint64_t hi)
-{
-	return lo + rng() % (hi - lo + 1);
-}
 
 /* ---- the allocators ---- */
 
@@ -362,24 +333,6 @@ static void playback(uint64_t seed, struct play_res *res)
 }
 
 /* ---- trace (b): random churn ---- */
-
-static uint64_t churn_size(uint64_t x)
-{
-	switch (x % 20) {
-	case 0: case 1: case 2: case 3:
-		return 4 * KIB;
-	case 4: case 5: case 6: case 7:
-		return 64 * KIB;
-	case 8: case 9: case 10:
-		return MIB;
-	case 11: case 12: case 13: case 14:
-		return PAGE_UP(MIB + (x >> 8) % (MIB + 1));
-	case 15: case 16: case 17:
-		return NV12_1080P;
-	default:
-		return NV12_4K;
-	}
-}
 
 #define NTARGETS 3
 static const int targets[NTARGETS] = { 80, 90, 95 };

@@ -120,28 +120,6 @@ static struct pm_res digest(struct ctx *c, int32_t in_id, uint64_t off,
 	return r;
 }
 
-static void diag_md(const char *what, const uint8_t *md)
-{
-	char hex[2 * REF_SHA256_DIGEST + 1];
-
-	tap_diag("%s %s", what, ref_hex(md, REF_SHA256_DIGEST, hex));
-}
-
-/* SHA-256 of @n zero bytes */
-static void sha256_zeros(uint64_t n, uint8_t *md)
-{
-	static const uint8_t zero[4096];
-	struct ref_sha256 s;
-	uint64_t k;
-
-	ref_sha256_init(&s);
-	for (; n; n -= k) {
-		k = n < sizeof(zero) ? n : sizeof(zero);
-		ref_sha256_update(&s, zero, k);
-	}
-	ref_sha256_final(&s, md);
-}
-
 /*
  * Encrypt random content with @key/@iv, have the TA decrypt it into the
  * protected buffer and compare its digest with the plaintext's.
@@ -178,8 +156,8 @@ static void decrypt_and_check(struct ctx *c, const char *what,
 		    "%s: DIGEST of the protected plaintext equals SHA-256 of the plaintext",
 		    what)) {
 		pm_diag_res("DIGEST", &r);
-		diag_md("got ", got);
-		diag_md("want", want);
+		pm_diag_md("got ", got);
+		pm_diag_md("want", want);
 	}
 	if (ok) {
 		r = digest(c, pb->id, 0, PROT_OFF, 32, after, NULL);
@@ -309,7 +287,7 @@ static void test_fresh_is_zero(struct ctx *c)
 	unsigned int i;
 	int ret;
 
-	sha256_zeros(PROT_SIZE, want);
+	pm_sha256_zeros(PROT_SIZE, want);
 	for (i = 0; i < PM_NUM_USE_CASES; i++) {
 		const struct pm_use_case *u = pm_use_case(i);
 
@@ -323,7 +301,7 @@ static void test_fresh_is_zero(struct ctx *c)
 		if (!tap_ok(c->t, pm_res_ok(&r) && !memcmp(md, want, 32),
 			    "%s: a new buffer digests as zeroes (it was scrubbed)", u->name)) {
 			pm_diag_res("DIGEST", &r);
-			diag_md("got ", md);
+			pm_diag_md("got ", md);
 		}
 		pm_prot_free(&pb);
 	}
@@ -362,7 +340,7 @@ static void test_scrub_between_owners(struct ctx *c)
 		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb.id, 0, MAX_CT, NULL);
 	if (pm_res_ok(&r))
 		r = digest(c, pb.id, 0, MAX_CT, 32, md, NULL);
-	sha256_zeros(MAX_CT, zeros);
+	pm_sha256_zeros(MAX_CT, zeros);
 	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
 		    "%s: content decrypted into the start of the pool", u->name))
 		pm_diag_res("load/decrypt/digest", &r);
@@ -382,7 +360,7 @@ static void test_scrub_between_owners(struct ctx *c)
 		    "%s: the next owner of that memory reads zeroes, not the old content",
 		    u->name)) {
 		pm_diag_res("DIGEST", &r);
-		diag_md("got ", want);
+		pm_diag_md("got ", want);
 	}
 	pm_prot_free(&pb);
 }

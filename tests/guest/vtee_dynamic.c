@@ -385,28 +385,6 @@ static struct pm_res digest(struct ctx *c, int32_t in_id, uint64_t off,
 	return r;
 }
 
-static void diag_md(const char *what, const uint8_t *md)
-{
-	char hex[2 * REF_SHA256_DIGEST + 1];
-
-	tap_diag("%s %s", what, ref_hex(md, REF_SHA256_DIGEST, hex));
-}
-
-/* SHA-256 of @n zero bytes */
-static void sha256_zeros(uint64_t n, uint8_t *md)
-{
-	static const uint8_t zero[4096];
-	struct ref_sha256 s;
-	uint64_t k;
-
-	ref_sha256_init(&s);
-	for (; n; n -= k) {
-		k = n < sizeof(zero) ? n : sizeof(zero);
-		ref_sha256_update(&s, zero, k);
-	}
-	ref_sha256_final(&s, md);
-}
-
 /* ---- the steps ---------------------------------------------------------- */
 
 /* 2: a fresh configuration; 0 if the test cannot go on */
@@ -630,8 +608,8 @@ static void test_tas(struct ctx *c)
 	if (!tap_ok(c->t, pm_res_ok(&r) && !memcmp(got, want, 32),
 		    "crypt TA: DIGEST of the decrypted range equals SHA-256 of the plaintext")) {
 		pm_diag_res("DIGEST", &r);
-		diag_md("got ", got);
-		diag_md("want", want);
+		pm_diag_md("got ", got);
+		pm_diag_md("want", want);
 	}
 }
 
@@ -712,13 +690,13 @@ static void test_stale(struct ctx *c)
 		len = CHUNK - off < MAX_CT ? CHUNK - off : MAX_CT;
 		r = decrypt(c, iv, len, c->b[B_WHOLE].id, off);
 	}
-	sha256_zeros(CHUNK, zeros);
+	pm_sha256_zeros(CHUNK, zeros);
 	if (pm_res_ok(&r))
 		r = digest(c, c->b[B_WHOLE].id, 0, CHUNK, md);
 	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
 		    "content decrypted over the whole chunk (it digests as non-zero)")) {
 		pm_diag_res("LOAD_KEY/DECRYPT/DIGEST", &r);
-		diag_md("got ", md);
+		pm_diag_md("got ", md);
 	}
 	clear_key(c);
 	buf_free(c, B_WHOLE);
@@ -738,8 +716,8 @@ static void test_stale(struct ctx *c)
 	if (!tap_ok(c->t, pm_res_ok(&r) && !memcmp(md, zeros, 32),
 		    "the next chunk lent digests as zeroes: nothing of the old content")) {
 		pm_diag_res("DIGEST", &r);
-		diag_md("got ", md);
-		diag_md("want", zeros);
+		pm_diag_md("got ", md);
+		pm_diag_md("want", zeros);
 	}
 	buf_free(c, B_WHOLE);
 	if (!tap_ok(c->t, wait_reclaimed(c, UC_UI, &st),

@@ -14,6 +14,7 @@
  *    and waiting until every pool is fully free and clean;
  *  - the TEE: open, version, shm alloc/register-fd, protmem alloc, open
  *    session / invoke / close session with parameters;
+ *  - the crypt TA's digests: printing one, the digest of zeroes;
  *  - a seeded PRNG whose seed the tests print;
  *  - the vtee module: its parameters (/sys/module/vtee/parameters),
  *    unloading it and loading it again with given parameters.
@@ -39,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ref_crypto.h"
 #include "tap.h"
 
 /* ---- constants ---------------------------------------------------------- */
@@ -659,6 +661,37 @@ static inline void pm_diag_res(const char *what, const struct pm_res *r)
 }
 
 /*
+ * The marshalling open session and invoke share: @arg (@arg_len bytes,
+ * @n params at @arg_params to follow) goes to ioctl @req with @params
+ * copied in, and @params, @ret and @origin are read back from it.
+ */
+static inline struct pm_res pm_tee_call(int tee, unsigned long req, void *arg,
+					size_t arg_len,
+					struct tee_ioctl_param *arg_params,
+					struct tee_ioctl_param *params,
+					unsigned int n, const __u32 *ret,
+					const __u32 *origin)
+{
+	struct tee_ioctl_buf_data buf;
+	struct pm_res r = { 0, 0, 0 };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		arg_params[i] = params[i];
+	buf.buf_ptr = (uintptr_t)arg;
+	buf.buf_len = arg_len + n * sizeof(struct tee_ioctl_param);
+	if (ioctl(tee, req, &buf) < 0) {
+		r.err = -errno;
+		return r;
+	}
+	for (i = 0; i < n; i++)
+		params[i] = arg_params[i];
+	r.ret = *ret;
+	r.origin = *origin;
+	return r;
+}
+
+/*
  * TEE_IOC_OPEN_SESSION with @login and @n params (updated on return).
  * @session out. Returns the result; the session is open only when
  * pm_res_ok().
@@ -673,31 +706,18 @@ static inline struct pm_res pm_open_session(int tee, const uint8_t *uuid,
 		unsigned char raw[sizeof(struct tee_ioctl_open_session_arg) +
 				  PM_MAX_PARAMS * sizeof(struct tee_ioctl_param)];
 	} u;
-	struct tee_ioctl_buf_data buf;
-	struct pm_res r = { 0, 0, 0 };
-	unsigned int i;
+	struct pm_res r;
 
-	if (n > PM_MAX_PARAMS) {
-		r.err = -EINVAL;
-		return r;
-	}
+	if (n > PM_MAX_PARAMS)
+		return (struct pm_res){ -EINVAL, 0, 0 };
 	memset(&u, 0, sizeof(u));
 	memcpy(u.arg.uuid, uuid, TEE_IOCTL_UUID_LEN);
 	u.arg.clnt_login = login;
 	u.arg.num_params = n;
-	for (i = 0; i < n; i++)
-		u.arg.params[i] = params[i];
-	buf.buf_ptr = (uintptr_t)&u;
-	buf.buf_len = sizeof(u.arg) + n * sizeof(struct tee_ioctl_param);
-	if (ioctl(tee, TEE_IOC_OPEN_SESSION, &buf) < 0) {
-		r.err = -errno;
-		return r;
-	}
-	for (i = 0; i < n; i++)
-		params[i] = u.arg.params[i];
-	r.ret = u.arg.ret;
-	r.origin = u.arg.ret_origin;
-	if (session)
+	r = pm_tee_call(tee, TEE_IOC_OPEN_SESSION, &u, sizeof(u.arg),
+			u.arg.params, params, n, &u.arg.ret,
+			&u.arg.ret_origin);
+	if (r.err == 0 && session)
 		*session = u.arg.session;
 	return r;
 }
@@ -727,31 +747,41 @@ static inline struct pm_res pm_invoke(int tee, uint32_t session, uint32_t func,
 		unsigned char raw[sizeof(struct tee_ioctl_invoke_arg) +
 				  PM_MAX_PARAMS * sizeof(struct tee_ioctl_param)];
 	} u;
-	struct tee_ioctl_buf_data buf;
-	struct pm_res r = { 0, 0, 0 };
-	unsigned int i;
 
-	if (n > PM_MAX_PARAMS) {
-		r.err = -EINVAL;
-		return r;
-	}
+	if (n > PM_MAX_PARAMS)
+		return (struct pm_res){ -EINVAL, 0, 0 };
 	memset(&u, 0, sizeof(u));
 	u.arg.func = func;
 	u.arg.session = session;
 	u.arg.num_params = n;
-	for (i = 0; i < n; i++)
-		u.arg.params[i] = params[i];
-	buf.buf_ptr = (uintptr_t)&u;
-	buf.buf_len = sizeof(u.arg) + n * sizeof(struct tee_ioctl_param);
-	if (ioctl(tee, TEE_IOC_INVOKE, &buf) < 0) {
-		r.err = -errno;
-		return r;
+	return pm_tee_call(tee, TEE_IOC_INVOKE, &u, sizeof(u.arg),
+			   u.arg.params, params, n, &u.arg.ret,
+			   &u.arg.ret_origin);
+}
+
+/* ---- the crypt TA's digests --------------------------------------------- */
+
+/* Print @md (a SHA-256 digest) in hex as a diagnostic after @what. */
+static inline void pm_diag_md(const char *what, const uint8_t *md)
+{
+	char hex[2 * REF_SHA256_DIGEST + 1];
+
+	tap_diag("%s %s", what, ref_hex(md, REF_SHA256_DIGEST, hex));
+}
+
+/* SHA-256 of @n zero bytes (what a scrubbed range digests as) into @md. */
+static inline void pm_sha256_zeros(uint64_t n, uint8_t *md)
+{
+	static const uint8_t zero[4096];
+	struct ref_sha256 s;
+	uint64_t k;
+
+	ref_sha256_init(&s);
+	for (; n; n -= k) {
+		k = n < sizeof(zero) ? n : sizeof(zero);
+		ref_sha256_update(&s, zero, k);
 	}
-	for (i = 0; i < n; i++)
-		params[i] = u.arg.params[i];
-	r.ret = u.arg.ret;
-	r.origin = u.arg.ret_origin;
-	return r;
+	ref_sha256_final(&s, md);
 }
 
 /* ---- the vtee module ---------------------------------------------------- */
