@@ -279,6 +279,69 @@ static void test_decrypt(struct ctx *c, const struct pm_prot *pb)
 }
 
 /* A new protected buffer from each heap reads (digests) as all zeroes. */
+/*
+ * Keys belong to the session that loaded them: a second session (another
+ * TEE context, as another client would have) cannot use, replace or clear
+ * them, and its own key under the same id does not touch the first one.
+ */
+static void test_keys_per_session(struct ctx *c, const struct pm_prot *pb)
+{
+	uint8_t uuid[TEE_IOCTL_UUID_LEN], key[16], other[16], iv[16];
+	struct ctx c2 = { .t = c->t, .nrm = { .fd = -1 }, .key_id = c->key_id };
+	int ret, bshm = -1;
+	uint64_t bsize = 0;
+	int32_t bid = 0;
+	struct pm_res r;
+
+	pm_rng_fill(&c->rng, key, sizeof(key));
+	pm_rng_fill(&c->rng, other, sizeof(other));
+	pm_rng_fill(&c->rng, iv, sizeof(iv));
+	r = load_key(c, c->key_id, key, sizeof(key));
+	if (!tap_ok(c->t, pm_res_ok(&r), "session A loads its key")) {
+		pm_diag_res("LOAD_KEY", &r);
+		return;
+	}
+	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	c2.tee = pm_tee_open();
+	r = c2.tee < 0 ? (struct pm_res){ c2.tee, 0, 0 } :
+			 pm_open_public(c2.tee, uuid, &c2.sess);
+	ret = pm_res_ok(&r) ? pm_shm_new(c2.tee, NRM_SIZE, &c2.nrm) : -1;
+	if (ret == 0) {
+		/* B reaches the same protected buffer through its own shm */
+		bshm = pm_shm_register_fd(c2.tee, pb->dmabuf, &bid, &bsize);
+		ret = bshm < 0 ? bshm : 0;
+	}
+	if (!tap_ok(c->t, ret == 0, "session B opens in another TEE context")) {
+		pm_diag_res("open session B", &r);
+		goto out;
+	}
+	c2.rng = c->rng;
+	memcpy(c2.nrm.p + OFF_CT, c->nrm.p + OFF_CT, 4096);
+	r = decrypt(&c2, c->key_id, iv, sizeof(iv), 4096, bid, 0, 4096, NULL);
+	if (!tap_ok(c->t, r.err == 0 && r.ret == PM_TEEC_ERROR_ITEM_NOT_FOUND,
+		    "session B cannot decrypt with session A's key id: ITEM_NOT_FOUND"))
+		pm_diag_res("DECRYPT from B", &r);
+	r = clear_key(&c2, c->key_id);
+	if (!tap_ok(c->t, r.err == 0 && r.ret == PM_TEEC_ERROR_ITEM_NOT_FOUND,
+		    "session B cannot clear session A's key: ITEM_NOT_FOUND"))
+		pm_diag_res("CLEAR_KEY from B", &r);
+	r = load_key(&c2, c->key_id, other, sizeof(other));
+	if (!tap_ok(c->t, pm_res_ok(&r), "session B loads its own key under the same id"))
+		pm_diag_res("LOAD_KEY from B", &r);
+	decrypt_and_check(c, "session A still decrypts with its own key after B's load",
+			  key, iv, pb, CT_LEN);
+	clear_key(&c2, c->key_id);
+out:
+	if (bshm >= 0)
+		close(bshm);
+	pm_shm_free(&c2.nrm);
+	if (c2.sess)
+		pm_close_session(c2.tee, c2.sess);
+	if (c2.tee >= 0)
+		close(c2.tee);
+	clear_key(c, c->key_id);
+}
+
 static void test_fresh_is_zero(struct ctx *c)
 {
 	uint8_t md[32], want[32];
@@ -405,9 +468,10 @@ int main(void)
 
 	test_fresh_is_zero(&c);
 	ret = pm_prot_new(c.tee, pm_use_case(0)->heap, PROT_SIZE, &pb);
-	if (tap_ok(&t, ret == 0, "a %d KiB protected buffer, registered", PROT_SIZE / 1024))
+	if (tap_ok(&t, ret == 0, "a %d KiB protected buffer, registered", PROT_SIZE / 1024)) {
 		test_decrypt(&c, &pb);
-	else
+		test_keys_per_session(&c, &pb);
+	} else
 		tap_diag("alloc/register: %s", strerror(-ret));
 	pm_prot_free(&pb);
 	test_scrub_between_owners(&c);

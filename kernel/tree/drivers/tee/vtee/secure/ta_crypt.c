@@ -24,10 +24,12 @@
  *		 TEEC_ERROR_ITEM_NOT_FOUND if there is none.
  *
  * Parameter layouts, memref kinds and bounds are checked as in the SDP TA
- * (ta_sdp.c). The keys belong to the secure world, not to a session: any
- * session of this TA may use them. They are zeroized when the secure world
- * stops. Decryption goes through a one-page bounce buffer that belongs to
- * the secure world and is zeroized after each call, so plaintext never
+ * (ta_sdp.c). Keys belong to the session that loaded them: another
+ * session, of this or another client, cannot use, replace or clear them
+ * (its key ids are its own). They are zeroized when the session closes,
+ * which the secure world also does for sessions still open when it stops.
+ * Decryption goes through a one-page bounce buffer that belongs to the
+ * secure world and is zeroized after each call, so plaintext never
  * reaches normal memory.
  */
 #include <crypto/aes.h>
@@ -71,28 +73,35 @@ struct vtee_ta_crypt_key {
  * @ctr:	"ctr(aes)" transform; keyed per call
  * @sha:	"sha256" transform
  * @bounce:	one page for plaintext on its way into protected memory
- * @keys:	loaded keys
  */
 struct vtee_ta_crypt {
 	struct crypto_skcipher *ctr;
 	struct crypto_shash *sha;
 	u8 *bounce;
+};
+
+/**
+ * struct vtee_ta_crypt_sess - one session's state (secure thread only)
+ * @keys:	the keys this session loaded
+ */
+struct vtee_ta_crypt_sess {
 	struct vtee_ta_crypt_key keys[VTEE_TA_CRYPT_MAX_KEYS];
 };
 
-static struct vtee_ta_crypt_key *vtee_ta_crypt_find(struct vtee_ta_crypt *c,
+static struct vtee_ta_crypt_key *vtee_ta_crypt_find(struct vtee_ta_crypt_sess *cs,
 						    u64 id)
 {
 	unsigned int i;
 
 	for (i = 0; i < VTEE_TA_CRYPT_MAX_KEYS; i++)
-		if (c->keys[i].used && c->keys[i].id == id)
-			return &c->keys[i];
+		if (cs->keys[i].used && cs->keys[i].id == id)
+			return &cs->keys[i];
 	return NULL;
 }
 
-static u32 vtee_ta_crypt_load_key(struct vtee_sw *sw, struct vtee_ta_crypt *c,
-				  u32 types, struct vtee_msg_param *params)
+static u32 vtee_ta_crypt_load_key(struct vtee_sw *sw,
+				  struct vtee_ta_crypt_sess *cs, u32 types,
+				  struct vtee_msg_param *params)
 {
 	struct vtee_ta_crypt_key *k;
 	u8 key[AES_KEYSIZE_128];
@@ -110,10 +119,10 @@ static u32 vtee_ta_crypt_load_key(struct vtee_sw *sw, struct vtee_ta_crypt *c,
 	if (win.size != sizeof(key) || vtee_sw_win_read(&win, 0, key, sizeof(key)))
 		return TEEC_ERROR_BAD_PARAMETERS;
 
-	k = vtee_ta_crypt_find(c, params[0].u.value.a);
+	k = vtee_ta_crypt_find(cs, params[0].u.value.a);
 	for (i = 0; !k && i < VTEE_TA_CRYPT_MAX_KEYS; i++)
-		if (!c->keys[i].used)
-			k = &c->keys[i];
+		if (!cs->keys[i].used)
+			k = &cs->keys[i];
 	if (!k) {
 		ret = TEEC_ERROR_OUT_OF_MEMORY;
 		goto out;
@@ -127,7 +136,7 @@ out:
 	return ret;
 }
 
-static u32 vtee_ta_crypt_clear_key(struct vtee_ta_crypt *c, u32 types,
+static u32 vtee_ta_crypt_clear_key(struct vtee_ta_crypt_sess *cs, u32 types,
 				   struct vtee_msg_param *params)
 {
 	struct vtee_ta_crypt_key *k;
@@ -136,7 +145,7 @@ static u32 vtee_ta_crypt_clear_key(struct vtee_ta_crypt *c, u32 types,
 				    VTEE_MSG_ATTR_NONE, VTEE_MSG_ATTR_NONE,
 				    VTEE_MSG_ATTR_NONE))
 		return TEEC_ERROR_BAD_PARAMETERS;
-	k = vtee_ta_crypt_find(c, params[0].u.value.a);
+	k = vtee_ta_crypt_find(cs, params[0].u.value.a);
 	if (!k)
 		return TEEC_ERROR_ITEM_NOT_FOUND;
 	memzero_explicit(k, sizeof(*k));
@@ -207,7 +216,8 @@ out:
 }
 
 static u32 vtee_ta_crypt_decrypt(struct vtee_sw *sw, struct vtee_ta_crypt *c,
-				 u32 types, struct vtee_msg_param *params)
+				 struct vtee_ta_crypt_sess *cs, u32 types,
+				 struct vtee_msg_param *params)
 {
 	struct vtee_sw_win iv, ct, out;
 	const struct vtee_ta_crypt_key *k;
@@ -219,7 +229,7 @@ static u32 vtee_ta_crypt_decrypt(struct vtee_sw *sw, struct vtee_ta_crypt *c,
 				    VTEE_MSG_ATTR_MEMREF_INPUT,
 				    VTEE_MSG_ATTR_MEMREF_OUTPUT))
 		return TEEC_ERROR_BAD_PARAMETERS;
-	k = vtee_ta_crypt_find(c, params[0].u.value.a);
+	k = vtee_ta_crypt_find(cs, params[0].u.value.a);
 	if (!k)
 		return TEEC_ERROR_ITEM_NOT_FOUND;
 	ret = vtee_sw_win_get(sw, &params[1].u.memref, false, &iv);
@@ -304,20 +314,38 @@ out:
 static u32 vtee_ta_crypt_invoke(struct vtee_sw_sess *sess, u32 func,
 				u32 types, struct vtee_msg_param *params)
 {
+	struct vtee_ta_crypt_sess *cs = sess->priv;
 	struct vtee_ta_crypt *c = sess->ta_data;
 
 	switch (func) {
 	case VTEE_TA_CRYPT_LOAD_KEY:
-		return vtee_ta_crypt_load_key(sess->sw, c, types, params);
+		return vtee_ta_crypt_load_key(sess->sw, cs, types, params);
 	case VTEE_TA_CRYPT_DECRYPT:
-		return vtee_ta_crypt_decrypt(sess->sw, c, types, params);
+		return vtee_ta_crypt_decrypt(sess->sw, c, cs, types, params);
 	case VTEE_TA_CRYPT_DIGEST:
 		return vtee_ta_crypt_digest(sess->sw, c, types, params);
 	case VTEE_TA_CRYPT_CLEAR_KEY:
-		return vtee_ta_crypt_clear_key(c, types, params);
+		return vtee_ta_crypt_clear_key(cs, types, params);
 	default:
 		return TEEC_ERROR_BAD_PARAMETERS;
 	}
+}
+
+/* Each session gets its own key table */
+static u32 vtee_ta_crypt_open(struct vtee_sw_sess *sess, u32 types,
+			      struct vtee_msg_param *params)
+{
+	struct vtee_ta_crypt_sess *cs = kzalloc(sizeof(*cs), GFP_KERNEL);
+
+	sess->priv = cs;
+	return cs ? TEEC_SUCCESS : TEEC_ERROR_OUT_OF_MEMORY;
+}
+
+/* Also called for sessions still open when the secure world stops */
+static void vtee_ta_crypt_close(struct vtee_sw_sess *sess)
+{
+	kfree_sensitive(sess->priv);
+	sess->priv = NULL;
 }
 
 static void vtee_ta_crypt_exit(struct vtee_sw *sw, void *data)
@@ -326,7 +354,6 @@ static void vtee_ta_crypt_exit(struct vtee_sw *sw, void *data)
 
 	if (!c)
 		return;
-	memzero_explicit(c->keys, sizeof(c->keys));
 	if (c->bounce) {
 		memzero_explicit(c->bounce, PAGE_SIZE);
 		free_page((unsigned long)c->bounce);
@@ -369,12 +396,14 @@ err:
 	return ret;
 }
 
-/* The content-decryption TA; its state is global to the secure world */
+/* The content-decryption TA: transforms shared, keys per session */
 const struct vtee_sw_ta vtee_ta_crypt = {
 	.name = "crypt",
 	.uuid = UUID_INIT(0x3f4b7b55, 0xa65a, 0x465e,
 			  0xae, 0x68, 0x4a, 0xef, 0x21, 0xa9, 0x1a, 0x63),
 	.init = vtee_ta_crypt_init,
 	.exit = vtee_ta_crypt_exit,
+	.open = vtee_ta_crypt_open,
 	.invoke = vtee_ta_crypt_invoke,
+	.close = vtee_ta_crypt_close,
 };
