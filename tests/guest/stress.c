@@ -40,15 +40,6 @@
 #include "protmem_test.h"
 #include "tap.h"
 
-#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
-#define SDP_INJECT	0
-#define SDP_TRANSFORM	1
-#define SDP_DUMP	2
-
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-#define MR_INOUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT
-
 #define NPROC		4
 #define NTHREAD		3
 #define STRESS_MS	4000
@@ -115,8 +106,8 @@ static struct pm_res sdp_copy(int tee, uint32_t s, uint32_t cmd, int32_t in_id,
 			      uint64_t len)
 {
 	struct tee_ioctl_param p[2] = {
-		pm_p_memref(MR_IN, in_id, in_off, len),
-		pm_p_memref(MR_OUT, out_id, out_off, len),
+		pm_p_memref(PM_MR_IN, in_id, in_off, len),
+		pm_p_memref(PM_MR_OUT, out_id, out_off, len),
 	};
 
 	return pm_invoke(tee, s, cmd, p, 2);
@@ -125,9 +116,9 @@ static struct pm_res sdp_copy(int tee, uint32_t s, uint32_t cmd, int32_t in_id,
 static struct pm_res sdp_transform(int tee, uint32_t s, int32_t id,
 				   uint64_t off, uint64_t len)
 {
-	struct tee_ioctl_param p[1] = { pm_p_memref(MR_INOUT, id, off, len) };
+	struct tee_ioctl_param p[1] = { pm_p_memref(PM_MR_INOUT, id, off, len) };
 
-	return pm_invoke(tee, s, SDP_TRANSFORM, p, 1);
+	return pm_invoke(tee, s, PM_SDP_TRANSFORM, p, 1);
 }
 
 /*
@@ -144,11 +135,11 @@ static int sdp_round_trip(int tee, uint32_t s, struct pm_shm *in,
 	uint64_t po = pm_rng_range(rng, 0, size - len);
 
 	pm_rng_fill(rng, in->p, len);
-	*r = sdp_copy(tee, s, SDP_INJECT, in->id, 0, id, po, len);
+	*r = sdp_copy(tee, s, PM_SDP_INJECT, in->id, 0, id, po, len);
 	if (!pm_res_ok(r))
 		return -1;
 	memset(out->p, 0, len);
-	*r = sdp_copy(tee, s, SDP_DUMP, id, po, out->id, 0, len);
+	*r = sdp_copy(tee, s, PM_SDP_DUMP, id, po, out->id, 0, len);
 	if (!pm_res_ok(r))
 		return -1;
 	return memcmp(in->p, out->p, len) ? 1 : 0;
@@ -1071,7 +1062,7 @@ int main(void)
 	tap_diag("seed %" PRIu64 " (PROTMEM_SEED=%" PRIu64 " replays the random choices)",
 		 seed, seed);
 	pm_rng_init(&rng, seed);
-	pm_uuid_parse(SDP_TA_UUID, sdp_uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, sdp_uuid);
 
 	if (!tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
 		    "pools fully free and clean at the start"))

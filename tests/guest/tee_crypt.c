@@ -31,16 +31,6 @@
 #include "ref_crypto.h"
 #include "tap.h"
 
-#define CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"
-#define CMD_LOAD_KEY	0
-#define CMD_DECRYPT	1
-#define CMD_DIGEST	2
-#define CMD_CLEAR_KEY	3
-
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-#define VAL_IN		TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
-
 /* Layout of the one normal shm */
 #define NRM_SIZE	(64 * 1024)
 #define OFF_KEY		0
@@ -69,16 +59,16 @@ static struct pm_res load_key(struct ctx *c, uint64_t id, const uint8_t *key,
 	struct tee_ioctl_param p[2];
 
 	memcpy(c->nrm.p + OFF_KEY, key, key_len);
-	p[0] = pm_p_value(VAL_IN, id, 0, 0);
-	p[1] = pm_p_memref(MR_IN, c->nrm.id, OFF_KEY, key_len);
-	return pm_invoke(c->tee, c->sess, CMD_LOAD_KEY, p, 2);
+	p[0] = pm_p_value(PM_VAL_IN, id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_KEY, key_len);
+	return pm_invoke(c->tee, c->sess, PM_CRYPT_LOAD_KEY, p, 2);
 }
 
 static struct pm_res clear_key(struct ctx *c, uint64_t id)
 {
-	struct tee_ioctl_param p[1] = { pm_p_value(VAL_IN, id, 0, 0) };
+	struct tee_ioctl_param p[1] = { pm_p_value(PM_VAL_IN, id, 0, 0) };
 
-	return pm_invoke(c->tee, c->sess, CMD_CLEAR_KEY, p, 1);
+	return pm_invoke(c->tee, c->sess, PM_CRYPT_CLEAR_KEY, p, 1);
 }
 
 /* DECRYPT the ciphertext at OFF_CT (@len bytes) into @out_id's window. */
@@ -91,11 +81,11 @@ static struct pm_res decrypt(struct ctx *c, uint64_t id, const uint8_t *iv,
 	struct pm_res r;
 
 	memcpy(c->nrm.p + OFF_IV, iv, iv_len);
-	p[0] = pm_p_value(VAL_IN, id, 0, 0);
-	p[1] = pm_p_memref(MR_IN, c->nrm.id, OFF_IV, iv_len);
-	p[2] = pm_p_memref(MR_IN, c->nrm.id, OFF_CT, len);
-	p[3] = pm_p_memref(MR_OUT, out_id, out_off, out_len);
-	r = pm_invoke(c->tee, c->sess, CMD_DECRYPT, p, 4);
+	p[0] = pm_p_value(PM_VAL_IN, id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_IV, iv_len);
+	p[2] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_CT, len);
+	p[3] = pm_p_memref(PM_MR_OUT, out_id, out_off, out_len);
+	r = pm_invoke(c->tee, c->sess, PM_CRYPT_DECRYPT, p, 4);
 	if (out_size)
 		*out_size = p[3].b;
 	return r;
@@ -110,9 +100,9 @@ static struct pm_res digest(struct ctx *c, int32_t in_id, uint64_t off,
 	struct pm_res r;
 
 	memset(c->nrm.p + OFF_DIGEST, 0, REF_SHA256_DIGEST);
-	p[0] = pm_p_memref(MR_IN, in_id, off, len);
-	p[1] = pm_p_memref(MR_OUT, c->nrm.id, OFF_DIGEST, out_len);
-	r = pm_invoke(c->tee, c->sess, CMD_DIGEST, p, 2);
+	p[0] = pm_p_memref(PM_MR_IN, in_id, off, len);
+	p[1] = pm_p_memref(PM_MR_OUT, c->nrm.id, OFF_DIGEST, out_len);
+	r = pm_invoke(c->tee, c->sess, PM_CRYPT_DIGEST, p, 2);
 	if (md)
 		memcpy(md, c->nrm.p + OFF_DIGEST, REF_SHA256_DIGEST);
 	if (out_size)
@@ -301,7 +291,7 @@ static void test_keys_per_session(struct ctx *c, const struct pm_prot *pb)
 		pm_diag_res("LOAD_KEY", &r);
 		return;
 	}
-	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	pm_uuid_parse(PM_CRYPT_TA_UUID, uuid);
 	c2.tee = pm_tee_open();
 	r = c2.tee < 0 ? (struct pm_res){ c2.tee, 0, 0 } :
 			 pm_open_public(c2.tee, uuid, &c2.sess);
@@ -445,7 +435,7 @@ int main(void)
 	pm_rng_init(&c.rng, seed);
 	/* A key id of our own, unlikely to be another test's */
 	c.key_id = 0x746565637279ULL << 16 | (pm_rng_next(&c.rng) & 0xffff);
-	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	pm_uuid_parse(PM_CRYPT_TA_UUID, uuid);
 
 	c.tee = pm_tee_open();
 	if (!tap_ok(&t, c.tee >= 0, "%s opens", PM_TEE_DEV)) {
@@ -454,7 +444,7 @@ int main(void)
 	}
 	r = pm_open_public(c.tee, uuid, &c.sess);
 	if (!tap_ok(&t, pm_res_ok(&r), "a session to the decryption TA (%s) opens",
-		    CRYPT_TA_UUID)) {
+		    PM_CRYPT_TA_UUID)) {
 		pm_diag_res("open session", &r);
 		close(c.tee);
 		return tap_done(&t);

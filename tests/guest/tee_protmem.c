@@ -261,7 +261,7 @@ static void test_register_other_ctx(struct tap *t, int tee)
 	int buf, shm, tee2;
 	int32_t id;
 
-	pm_uuid_parse("12345678-5b69-11e4-9dbb-101f74f00099", uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
 	tee2 = pm_tee_open();
 	buf = pm_heap_alloc_path(u->heap, 4096);
 	shm = buf >= 0 ? pm_shm_register_fd(tee, buf, &id, NULL) : buf;

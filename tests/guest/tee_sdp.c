@@ -21,16 +21,6 @@
 #include "protmem_test.h"
 #include "tap.h"
 
-#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
-#define SDP_INJECT	0
-#define SDP_TRANSFORM	1
-#define SDP_DUMP	2
-
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-#define MR_INOUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT
-#define VAL_IN		TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
-
 #define ITERATIONS	12
 #define PROT_SIZE	(256 * 1024)
 #define NORMAL_SIZE	(64 * 1024)
@@ -46,10 +36,10 @@ static struct pm_res inject(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
 			    uint64_t out_len, uint64_t *out_size)
 {
 	struct tee_ioctl_param p[2] = {
-		pm_p_memref(MR_IN, in_id, in_off, in_len),
-		pm_p_memref(MR_OUT, out_id, out_off, out_len),
+		pm_p_memref(PM_MR_IN, in_id, in_off, in_len),
+		pm_p_memref(PM_MR_OUT, out_id, out_off, out_len),
 	};
-	struct pm_res r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+	struct pm_res r = pm_invoke(tee, s, PM_SDP_INJECT, p, 2);
 
 	if (out_size)
 		*out_size = p[1].b;
@@ -59,9 +49,9 @@ static struct pm_res inject(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
 static struct pm_res transform(int tee, uint32_t s, int32_t id, uint64_t off,
 			       uint64_t len)
 {
-	struct tee_ioctl_param p[1] = { pm_p_memref(MR_INOUT, id, off, len) };
+	struct tee_ioctl_param p[1] = { pm_p_memref(PM_MR_INOUT, id, off, len) };
 
-	return pm_invoke(tee, s, SDP_TRANSFORM, p, 1);
+	return pm_invoke(tee, s, PM_SDP_TRANSFORM, p, 1);
 }
 
 static struct pm_res dump(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
@@ -69,10 +59,10 @@ static struct pm_res dump(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
 			  uint64_t out_len, uint64_t *out_size)
 {
 	struct tee_ioctl_param p[2] = {
-		pm_p_memref(MR_IN, in_id, in_off, in_len),
-		pm_p_memref(MR_OUT, out_id, out_off, out_len),
+		pm_p_memref(PM_MR_IN, in_id, in_off, in_len),
+		pm_p_memref(PM_MR_OUT, out_id, out_off, out_len),
 	};
-	struct pm_res r = pm_invoke(tee, s, SDP_DUMP, p, 2);
+	struct pm_res r = pm_invoke(tee, s, PM_SDP_DUMP, p, 2);
 
 	if (out_size)
 		*out_size = p[1].b;
@@ -343,38 +333,38 @@ static void test_bad_types(struct tap *t, int tee, uint32_t s,
 	struct tee_ioctl_param p[4];
 	struct pm_res r;
 
-	p[0] = pm_p_memref(MR_IN, pb->id, 0, 4096);
-	r = pm_invoke(tee, s, SDP_TRANSFORM, p, 1);
+	p[0] = pm_p_memref(PM_MR_IN, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, PM_SDP_TRANSFORM, p, 1);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "TRANSFORM with MEMREF_INPUT instead of INOUT: BAD_PARAMETERS");
 
-	p[0] = pm_p_memref(MR_INOUT, pb->id, 0, 4096);
-	p[1] = pm_p_value(VAL_IN, 1, 2, 3);
-	r = pm_invoke(tee, s, SDP_TRANSFORM, p, 2);
+	p[0] = pm_p_memref(PM_MR_INOUT, pb->id, 0, 4096);
+	p[1] = pm_p_value(PM_VAL_IN, 1, 2, 3);
+	r = pm_invoke(tee, s, PM_SDP_TRANSFORM, p, 2);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "TRANSFORM with an extra value parameter: BAD_PARAMETERS");
 
-	p[0] = pm_p_value(VAL_IN, 0, 4096, 0);
-	p[1] = pm_p_memref(MR_OUT, pb->id, 0, 4096);
-	r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+	p[0] = pm_p_value(PM_VAL_IN, 0, 4096, 0);
+	p[1] = pm_p_memref(PM_MR_OUT, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, PM_SDP_INJECT, p, 2);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "INJECT with a value where the input memref goes: BAD_PARAMETERS");
 
-	p[0] = pm_p_memref(MR_OUT, in->id, 0, 4096);
-	p[1] = pm_p_memref(MR_IN, pb->id, 0, 4096);
-	r = pm_invoke(tee, s, SDP_INJECT, p, 2);
+	p[0] = pm_p_memref(PM_MR_OUT, in->id, 0, 4096);
+	p[1] = pm_p_memref(PM_MR_IN, pb->id, 0, 4096);
+	r = pm_invoke(tee, s, PM_SDP_INJECT, p, 2);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "INJECT with the memref directions swapped: BAD_PARAMETERS");
 
-	p[0] = pm_p_memref(MR_IN, pb->id, 0, 4096);
+	p[0] = pm_p_memref(PM_MR_IN, pb->id, 0, 4096);
 	p[1] = pm_p_none();
 	p[2] = pm_p_none();
-	p[3] = pm_p_memref(MR_OUT, out->id, 0, 4096);
-	r = pm_invoke(tee, s, SDP_DUMP, p, 4);
+	p[3] = pm_p_memref(PM_MR_OUT, out->id, 0, 4096);
+	r = pm_invoke(tee, s, PM_SDP_DUMP, p, 4);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "DUMP with its output as param3 instead of param1: BAD_PARAMETERS");
 
-	r = pm_invoke(tee, s, SDP_DUMP, NULL, 0);
+	r = pm_invoke(tee, s, PM_SDP_DUMP, NULL, 0);
 	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
 		   "DUMP without parameters: BAD_PARAMETERS");
 
@@ -404,7 +394,7 @@ static void test_sessions(struct tap *t, int tee, const uint8_t *uuid)
 	ret = pm_close_session(tee, s2);
 	if (!tap_ok(t, ret == 0, "the session closes"))
 		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
-	r = pm_invoke(tee, s2, SDP_DUMP, NULL, 0);
+	r = pm_invoke(tee, s2, PM_SDP_DUMP, NULL, 0);
 	expect_einval(t, &r, "invoking a closed session fails with EINVAL");
 	ret = pm_close_session(tee, s2);
 	if (!tap_ok(t, ret == -EINVAL, "closing it again fails with EINVAL"))
@@ -416,7 +406,7 @@ static void test_sessions(struct tap *t, int tee, const uint8_t *uuid)
 		int tee2 = pm_tee_open();
 
 		if (tee2 >= 0) {
-			r = pm_invoke(tee2, s3, SDP_DUMP, NULL, 0);
+			r = pm_invoke(tee2, s3, PM_SDP_DUMP, NULL, 0);
 			expect_einval(t, &r, "another TEE context cannot invoke the session (EINVAL)");
 			ret = pm_close_session(tee2, s3);
 			if (!tap_ok(t, ret == -EINVAL, "... nor close it (EINVAL)"))
@@ -451,7 +441,7 @@ int main(void)
 	tap_diag("seed %" PRIu64 " (PROTMEM_SEED=%" PRIu64 " replays this run)",
 		 seed, seed);
 	pm_rng_init(&rng, seed);
-	pm_uuid_parse(SDP_TA_UUID, uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
 
 	tee = pm_tee_open();
 	if (!tap_ok(&t, tee >= 0, "%s opens", PM_TEE_DEV)) {

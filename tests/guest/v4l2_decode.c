@@ -35,11 +35,6 @@
 #include "tap.h"
 #include "vmedia_test.h"
 
-#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
-#define SDP_INJECT	0
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-
 #define M2M_MOD		"vdec_m2m"
 #define M2M_DRIVER	"vdec-m2m"
 #define FMT_PRLE	v4l2_fourcc('P', 'R', 'L', 'E')
@@ -71,19 +66,7 @@ static const char *err_name(int err)
 
 static void make_bitstream(struct ctx *c)
 {
-	size_t i, pairs = (size_t)pm_rng_range(&c->rng, 20, MAX_PAIRS - 40);
-	size_t n = 0;
-
-	c->bs_len = 0;
-	for (i = 0; i < pairs; i++) {
-		c->bs[c->bs_len] = (uint8_t)pm_rng_range(&c->rng, 1, 255);
-		n += c->bs[c->bs_len++];
-		c->bs[c->bs_len++] = (uint8_t)pm_rng_next(&c->rng);
-	}
-	for (; n <= MIN_FRAME; n += 255) {
-		c->bs[c->bs_len++] = 255;
-		c->bs[c->bs_len++] = (uint8_t)pm_rng_next(&c->rng);
-	}
+	c->bs_len = vm_random_bitstream(&c->rng, c->bs, MAX_PAIRS, MIN_FRAME);
 	c->frame_len = (size_t)vm_rle_decode(c->bs, c->bs_len, c->frame,
 					     sizeof(c->frame));
 }
@@ -94,9 +77,9 @@ static int inject(struct ctx *c, const struct pm_prot *pb)
 	struct pm_res r;
 
 	memcpy(c->nrm.p, c->bs, c->bs_len);
-	p[0] = pm_p_memref(MR_IN, c->nrm.id, 0, c->bs_len);
-	p[1] = pm_p_memref(MR_OUT, pb->id, 0, c->bs_len);
-	r = pm_invoke(c->tee, c->sdp, SDP_INJECT, p, 2);
+	p[0] = pm_p_memref(PM_MR_IN, c->nrm.id, 0, c->bs_len);
+	p[1] = pm_p_memref(PM_MR_OUT, pb->id, 0, c->bs_len);
+	r = pm_invoke(c->tee, c->sdp, PM_SDP_INJECT, p, 2);
 	if (!pm_res_ok(&r))
 		pm_diag_res("INJECT", &r);
 	return pm_res_ok(&r);
@@ -463,7 +446,7 @@ int main(void)
 	      pm_shm_new(c->tee, NRM_SIZE, &c->nrm);
 	if (!tap_ok(&t, ret == 0, "/dev/vdisp, TEE and normal shared memory"))
 		goto out;
-	pm_uuid_parse(SDP_TA_UUID, uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
 	r = pm_open_public(c->tee, uuid, &c->sdp);
 	if (!tap_ok(&t, pm_res_ok(&r), "SDP TA session"))
 		goto out;

@@ -35,13 +35,6 @@
 #include "tap.h"
 #include "vmedia_test.h"
 
-#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
-#define SDP_INJECT	0
-#define CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"
-#define CRYPT_DIGEST	2
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-
 #define BUF_SIZE	(64 * 1024)	/* one system-heap chunk: contiguous */
 #define NRM_SIZE	(256 * 1024)
 #define OFF_DIGEST	(NRM_SIZE - 4096)
@@ -70,20 +63,7 @@ struct ctx {
  */
 static void make_bitstream(struct ctx *c)
 {
-	size_t i, pairs = (size_t)pm_rng_range(&c->rng, 20, MAX_PAIRS - 40);
-	size_t n = 0;
-
-	c->bs_len = 0;
-	c->frame_len = 0;
-	for (i = 0; i < pairs; i++) {
-		c->bs[c->bs_len] = (uint8_t)pm_rng_range(&c->rng, 1, 255);
-		n += c->bs[c->bs_len++];
-		c->bs[c->bs_len++] = (uint8_t)pm_rng_next(&c->rng);
-	}
-	for (; n <= MIN_FRAME; n += 255) {
-		c->bs[c->bs_len++] = 255;
-		c->bs[c->bs_len++] = (uint8_t)pm_rng_next(&c->rng);
-	}
+	c->bs_len = vm_random_bitstream(&c->rng, c->bs, MAX_PAIRS, MIN_FRAME);
 	c->frame_len = (size_t)vm_rle_decode(c->bs, c->bs_len, c->frame,
 					     sizeof(c->frame));
 }
@@ -209,9 +189,9 @@ static int inject(struct ctx *c, const struct pm_prot *pb, const void *data,
 	struct pm_res r;
 
 	memcpy(c->nrm.p, data, len);
-	p[0] = pm_p_memref(MR_IN, c->nrm.id, 0, len);
-	p[1] = pm_p_memref(MR_OUT, pb->id, 0, len);
-	r = pm_invoke(c->tee, c->sdp, SDP_INJECT, p, 2);
+	p[0] = pm_p_memref(PM_MR_IN, c->nrm.id, 0, len);
+	p[1] = pm_p_memref(PM_MR_OUT, pb->id, 0, len);
+	r = pm_invoke(c->tee, c->sdp, PM_SDP_INJECT, p, 2);
 	if (!pm_res_ok(&r))
 		pm_diag_res("INJECT", &r);
 	return pm_res_ok(&r);
@@ -224,9 +204,9 @@ static int digest(struct ctx *c, const struct pm_prot *pb, size_t len,
 	struct tee_ioctl_param p[2];
 	struct pm_res r;
 
-	p[0] = pm_p_memref(MR_IN, pb->id, 0, len);
-	p[1] = pm_p_memref(MR_OUT, c->nrm.id, OFF_DIGEST, REF_SHA256_DIGEST);
-	r = pm_invoke(c->tee, c->crypt, CRYPT_DIGEST, p, 2);
+	p[0] = pm_p_memref(PM_MR_IN, pb->id, 0, len);
+	p[1] = pm_p_memref(PM_MR_OUT, c->nrm.id, OFF_DIGEST, REF_SHA256_DIGEST);
+	r = pm_invoke(c->tee, c->crypt, PM_CRYPT_DIGEST, p, 2);
 	if (!pm_res_ok(&r)) {
 		pm_diag_res("DIGEST", &r);
 		return 0;
@@ -656,10 +636,10 @@ int main(void)
 	ret = c->tee < 0 ? c->tee : pm_shm_new(c->tee, NRM_SIZE, &c->nrm);
 	if (!tap_ok(&t, ret == 0, "TEE and normal shared memory"))
 		goto out;
-	pm_uuid_parse(SDP_TA_UUID, uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
 	r = pm_open_public(c->tee, uuid, &c->sdp);
 	ok = pm_res_ok(&r);
-	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	pm_uuid_parse(PM_CRYPT_TA_UUID, uuid);
 	r = pm_open_public(c->tee, uuid, &c->crypt);
 	if (!tap_ok(&t, ok && pm_res_ok(&r), "SDP and crypt TA sessions"))
 		goto out;

@@ -59,22 +59,7 @@
 #define CMA_SLACK_KB	(CHUNK / 2 / 1024)
 #define RECLAIM_MS	5000
 
-#define SDP_TA_UUID	"12345678-5b69-11e4-9dbb-101f74f00099"
-#define SDP_INJECT	0
-#define SDP_TRANSFORM	1
-#define SDP_DUMP	2
 #define SDP_ITER	8
-
-#define CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"
-#define CMD_LOAD_KEY	0
-#define CMD_DECRYPT	1
-#define CMD_DIGEST	2
-#define CMD_CLEAR_KEY	3
-
-#define MR_IN		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
-#define MR_OUT		TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
-#define MR_INOUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT
-#define VAL_IN		TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
 
 /* Normal shms: SDP in and out; the crypt TA's key, IV, digest, ciphertext */
 #define NRM_SIZE	(64 * 1024)
@@ -271,8 +256,8 @@ static struct pm_res sdp_call(struct ctx *c, uint32_t cmd, int32_t in_id,
 			      uint64_t out_off, uint64_t out_len)
 {
 	struct tee_ioctl_param p[2] = {
-		pm_p_memref(MR_IN, in_id, in_off, in_len),
-		pm_p_memref(MR_OUT, out_id, out_off, out_len),
+		pm_p_memref(PM_MR_IN, in_id, in_off, in_len),
+		pm_p_memref(PM_MR_OUT, out_id, out_off, out_len),
 	};
 
 	return pm_invoke(c->tee, c->sdp, cmd, p, 2);
@@ -301,14 +286,14 @@ static void sdp_round_trip(struct ctx *c, int i, const char *what)
 		pm_rng_fill(&c->rng, c->in.p + in_off, len);
 		memset(c->out.p, 0x5a, c->out.size);
 
-		r = sdp_call(c, SDP_INJECT, c->in.id, in_off, len, pb->id, po,
+		r = sdp_call(c, PM_SDP_INJECT, c->in.id, in_off, len, pb->id, po,
 			     len);
 		if (pm_res_ok(&r)) {
-			p[0] = pm_p_memref(MR_INOUT, pb->id, po, len);
-			r = pm_invoke(c->tee, c->sdp, SDP_TRANSFORM, p, 1);
+			p[0] = pm_p_memref(PM_MR_INOUT, pb->id, po, len);
+			r = pm_invoke(c->tee, c->sdp, PM_SDP_TRANSFORM, p, 1);
 		}
 		if (pm_res_ok(&r))
-			r = sdp_call(c, SDP_DUMP, pb->id, po, len, c->out.id,
+			r = sdp_call(c, PM_SDP_DUMP, pb->id, po, len, c->out.id,
 				     out_off, len);
 		if (!pm_res_ok(&r)) {
 			tap_diag("iteration %u: %" PRIu64 " bytes at %" PRIu64
@@ -339,9 +324,9 @@ static struct pm_res load_key(struct ctx *c, const uint8_t *key)
 	struct pm_res r;
 
 	memcpy(c->nrm.p + OFF_KEY, key, 16);
-	p[0] = pm_p_value(VAL_IN, c->key_id, 0, 0);
-	p[1] = pm_p_memref(MR_IN, c->nrm.id, OFF_KEY, 16);
-	r = pm_invoke(c->tee, c->crypt, CMD_LOAD_KEY, p, 2);
+	p[0] = pm_p_value(PM_VAL_IN, c->key_id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_KEY, 16);
+	r = pm_invoke(c->tee, c->crypt, PM_CRYPT_LOAD_KEY, p, 2);
 	if (pm_res_ok(&r))
 		c->key_loaded = 1;
 	return r;
@@ -349,10 +334,10 @@ static struct pm_res load_key(struct ctx *c, const uint8_t *key)
 
 static void clear_key(struct ctx *c)
 {
-	struct tee_ioctl_param p[1] = { pm_p_value(VAL_IN, c->key_id, 0, 0) };
+	struct tee_ioctl_param p[1] = { pm_p_value(PM_VAL_IN, c->key_id, 0, 0) };
 
 	if (c->key_loaded)
-		pm_invoke(c->tee, c->crypt, CMD_CLEAR_KEY, p, 1);
+		pm_invoke(c->tee, c->crypt, PM_CRYPT_CLEAR_KEY, p, 1);
 	c->key_loaded = 0;
 }
 
@@ -363,11 +348,11 @@ static struct pm_res decrypt(struct ctx *c, const uint8_t *iv, uint64_t len,
 	struct tee_ioctl_param p[4];
 
 	memcpy(c->nrm.p + OFF_IV, iv, 16);
-	p[0] = pm_p_value(VAL_IN, c->key_id, 0, 0);
-	p[1] = pm_p_memref(MR_IN, c->nrm.id, OFF_IV, 16);
-	p[2] = pm_p_memref(MR_IN, c->nrm.id, OFF_CT, len);
-	p[3] = pm_p_memref(MR_OUT, out_id, out_off, len);
-	return pm_invoke(c->tee, c->crypt, CMD_DECRYPT, p, 4);
+	p[0] = pm_p_value(PM_VAL_IN, c->key_id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_IV, 16);
+	p[2] = pm_p_memref(PM_MR_IN, c->nrm.id, OFF_CT, len);
+	p[3] = pm_p_memref(PM_MR_OUT, out_id, out_off, len);
+	return pm_invoke(c->tee, c->crypt, PM_CRYPT_DECRYPT, p, 4);
 }
 
 /* DIGEST of [@off, @off + @len) of @in_id into @md */
@@ -378,9 +363,9 @@ static struct pm_res digest(struct ctx *c, int32_t in_id, uint64_t off,
 	struct pm_res r;
 
 	memset(c->nrm.p + OFF_DIGEST, 0, 32);
-	p[0] = pm_p_memref(MR_IN, in_id, off, len);
-	p[1] = pm_p_memref(MR_OUT, c->nrm.id, OFF_DIGEST, 32);
-	r = pm_invoke(c->tee, c->crypt, CMD_DIGEST, p, 2);
+	p[0] = pm_p_memref(PM_MR_IN, in_id, off, len);
+	p[1] = pm_p_memref(PM_MR_OUT, c->nrm.id, OFF_DIGEST, 32);
+	r = pm_invoke(c->tee, c->crypt, PM_CRYPT_DIGEST, p, 2);
 	memcpy(md, c->nrm.p + OFF_DIGEST, 32);
 	return r;
 }
@@ -746,12 +731,12 @@ static void tee_setup(struct ctx *c)
 		tap_diag("shm: %s", strerror(-ret));
 		return;
 	}
-	pm_uuid_parse(SDP_TA_UUID, uuid);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
 	r = pm_open_public(c->tee, uuid, &c->sdp);
 	c->sdp_open = pm_res_ok(&r);
 	if (!tap_ok(c->t, c->sdp_open, "a session to the SDP TA opens"))
 		pm_diag_res("open session", &r);
-	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	pm_uuid_parse(PM_CRYPT_TA_UUID, uuid);
 	r = pm_open_public(c->tee, uuid, &c->crypt);
 	c->crypt_open = pm_res_ok(&r);
 	if (!tap_ok(c->t, c->crypt_open, "a session to the decryption TA opens"))

@@ -583,6 +583,25 @@ static inline void pm_prot_free(struct pm_prot *pb)
 
 #define PM_MAX_PARAMS	4
 
+/* OP-TEE's SDP test TA (kernel/tree/drivers/tee/vtee/secure/ta_sdp.c) */
+#define PM_SDP_TA_UUID		"12345678-5b69-11e4-9dbb-101f74f00099"
+#define PM_SDP_INJECT		0
+#define PM_SDP_TRANSFORM	1
+#define PM_SDP_DUMP		2
+
+/* vtee's content-decryption TA (kernel/tree/drivers/tee/vtee/secure/ta_crypt.c) */
+#define PM_CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"
+#define PM_CRYPT_LOAD_KEY	0
+#define PM_CRYPT_DECRYPT	1
+#define PM_CRYPT_DIGEST		2
+#define PM_CRYPT_CLEAR_KEY	3
+
+/* Parameter kinds, short */
+#define PM_MR_IN	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT
+#define PM_MR_OUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT
+#define PM_MR_INOUT	TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT
+#define PM_VAL_IN	TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT
+
 /* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into RFC 4122 byte order. */
 static inline int pm_uuid_parse(const char *s, uint8_t out[TEE_IOCTL_UUID_LEN])
 {

@@ -148,4 +148,28 @@ static inline int vm_raw(int dev, uint32_t op, uint64_t src, uint64_t src_len,
 	return 0;
 }
 
+/*
+ * A random bitstream for vdec: 20 to @max_pairs - 40 random runs, then full
+ * runs of 255 until it decodes to more than @min_frame bytes (below
+ * 40 * 255, so that @bs, 2 * @max_pairs bytes long, always holds it).
+ * Returns its length.
+ */
+static inline size_t vm_random_bitstream(struct pm_rng *r, uint8_t *bs,
+					 size_t max_pairs, size_t min_frame)
+{
+	size_t i, len = 0, n = 0;
+	size_t pairs = (size_t)pm_rng_range(r, 20, max_pairs - 40);
+
+	for (i = 0; i < pairs; i++) {
+		bs[len] = (uint8_t)pm_rng_range(r, 1, 255);
+		n += bs[len++];
+		bs[len++] = (uint8_t)pm_rng_next(r);
+	}
+	for (; n <= min_frame; n += 255) {
+		bs[len++] = 255;
+		bs[len++] = (uint8_t)pm_rng_next(r);
+	}
+	return len;
+}
+
 #endif /* VMEDIA_TEST_H */

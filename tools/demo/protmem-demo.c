@@ -27,9 +27,6 @@
 #include "protmem_test.h"
 #include "ref_crypto.h"
 
-#define CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"
-#define CRYPT_LOAD_KEY	0
-#define CRYPT_DECRYPT	1
 #define KEY_ID		7
 
 #define HEAP		"/dev/dma_heap/protected,secure-video"
@@ -139,18 +136,18 @@ int main(void)
 	memcpy(skey.p, key, sizeof(key));
 	memcpy(siv.p, iv, sizeof(iv));
 	memcpy(sct.p, enc, nbits);
-	pm_uuid_parse(CRYPT_TA_UUID, uuid);
+	pm_uuid_parse(PM_CRYPT_TA_UUID, uuid);
 	r = pm_open_public(tee, uuid, &session);
 	p[0] = pm_p_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT, KEY_ID, 0, 0);
 	p[1] = pm_p_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, skey.id, 0, sizeof(key));
 	if (pm_res_ok(&r))
-		r = pm_invoke(tee, session, CRYPT_LOAD_KEY, p, 2);
+		r = pm_invoke(tee, session, PM_CRYPT_LOAD_KEY, p, 2);
 	memset(skey.p, 0, sizeof(key));	/* the key now lives in the TEE only */
 	p[1] = pm_p_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, siv.id, 0, sizeof(iv));
 	p[2] = pm_p_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, sct.id, 0, nbits);
 	p[3] = pm_p_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT, pbits.id, 0, pbits.size);
 	if (pm_res_ok(&r))
-		r = pm_invoke(tee, session, CRYPT_DECRYPT, p, 4);
+		r = pm_invoke(tee, session, PM_CRYPT_DECRYPT, p, 4);
 	snprintf(msg, sizeof(msg), "errno %d, result %#x origin %u", -r.err, r.ret, r.origin);
 	step("trusted app decrypts the bitstream into protected memory", pm_res_ok(&r),
 	     pm_res_ok(&r) ? NULL : msg);
