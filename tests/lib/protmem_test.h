@@ -803,6 +803,93 @@ static inline void pm_sha256_zeros(uint64_t n, uint8_t *md)
 	ref_sha256_final(&s, md);
 }
 
+/*
+ * SHA-256 of @len bytes of @data followed by zeros up to @total: what the
+ * crypt TA's DIGEST of a whole buffer gives after DECRYPT wrote @data.
+ */
+static inline void pm_sha256_padded(const void *data, uint64_t len,
+				    uint64_t total, uint8_t *md)
+{
+	static const uint8_t zero[4096];
+	struct ref_sha256 s;
+	uint64_t k;
+
+	ref_sha256_init(&s);
+	ref_sha256_update(&s, data, len);
+	for (total -= len; total; total -= k) {
+		k = total < sizeof(zero) ? total : sizeof(zero);
+		ref_sha256_update(&s, zero, k);
+	}
+	ref_sha256_final(&s, md);
+}
+
+/* ---- crypt TA calls ----------------------------------------------------- */
+
+/* Where the crypt helpers put things in the caller's normal shm */
+#define PM_CRYPT_OFF_KEY	0
+#define PM_CRYPT_OFF_IV		64
+#define PM_CRYPT_OFF_DIGEST	128
+#define PM_CRYPT_OFF_CT		4096
+
+/* LOAD_KEY @id = @key (16 bytes) on session @s */
+static inline struct pm_res pm_crypt_load_key(int tee, uint32_t s,
+					      struct pm_shm *nrm, uint64_t id,
+					      const uint8_t *key)
+{
+	struct tee_ioctl_param p[2];
+
+	memcpy(nrm->p + PM_CRYPT_OFF_KEY, key, REF_AES128_KEY);
+	p[0] = pm_p_value(PM_VAL_IN, id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, nrm->id, PM_CRYPT_OFF_KEY, REF_AES128_KEY);
+	return pm_invoke(tee, s, PM_CRYPT_LOAD_KEY, p, 2);
+}
+
+/*
+ * DECRYPT @len bytes of ciphertext @ct with key @id and counter block @iv
+ * into the window (@off, @size) of shm @out_id; *@out_size (optional) is
+ * the size the TA answered.
+ */
+static inline struct pm_res pm_crypt_decrypt(int tee, uint32_t s,
+					     struct pm_shm *nrm, uint64_t id,
+					     const uint8_t *iv, const void *ct,
+					     uint64_t len, int32_t out_id,
+					     uint64_t off, uint64_t size,
+					     uint64_t *out_size)
+{
+	struct tee_ioctl_param p[4];
+	struct pm_res r;
+
+	memcpy(nrm->p + PM_CRYPT_OFF_IV, iv, REF_AES_BLOCK);
+	memcpy(nrm->p + PM_CRYPT_OFF_CT, ct, len);
+	p[0] = pm_p_value(PM_VAL_IN, id, 0, 0);
+	p[1] = pm_p_memref(PM_MR_IN, nrm->id, PM_CRYPT_OFF_IV, REF_AES_BLOCK);
+	p[2] = pm_p_memref(PM_MR_IN, nrm->id, PM_CRYPT_OFF_CT, len);
+	p[3] = pm_p_memref(PM_MR_OUT, out_id, off, size);
+	r = pm_invoke(tee, s, PM_CRYPT_DECRYPT, p, 4);
+	if (out_size)
+		*out_size = p[3].b;
+	return r;
+}
+
+/* DIGEST of the window (@off, @size) of shm @in_id into @md (32 bytes) */
+static inline struct pm_res pm_crypt_digest(int tee, uint32_t s,
+					    struct pm_shm *nrm, int32_t in_id,
+					    uint64_t off, uint64_t size,
+					    uint8_t *md)
+{
+	struct tee_ioctl_param p[2];
+	struct pm_res r;
+
+	memset(nrm->p + PM_CRYPT_OFF_DIGEST, 0, REF_SHA256_DIGEST);
+	p[0] = pm_p_memref(PM_MR_IN, in_id, off, size);
+	p[1] = pm_p_memref(PM_MR_OUT, nrm->id, PM_CRYPT_OFF_DIGEST,
+			   REF_SHA256_DIGEST);
+	r = pm_invoke(tee, s, PM_CRYPT_DIGEST, p, 2);
+	if (md)
+		memcpy(md, nrm->p + PM_CRYPT_OFF_DIGEST, REF_SHA256_DIGEST);
+	return r;
+}
+
 /* ---- the vtee module ---------------------------------------------------- */
 
 #define PM_VTEE_MOD		"vtee"
@@ -910,7 +997,10 @@ static inline int pm_vtee_read_params(struct pm_vtee_params *p)
 	return ret;
 }
 
-/* The parameters the guest's init loads vtee with (protmem.carveout=) */
+/*
+ * The parameters the guest's init loads vtee with (protmem.carveout=,
+ * protmem.testing=1 on the debug guest, as sysfs shows a bool: "Y").
+ */
 static inline int pm_vtee_cmdline_params(struct pm_vtee_params *p)
 {
 	char cmdline[4096], val[256], *s, *e;
@@ -925,12 +1015,15 @@ static inline int pm_vtee_cmdline_params(struct pm_vtee_params *p)
 	e = s + strcspn(s, " \n");
 	snprintf(val, sizeof(val), "%.*s", (int)(e - s), s);
 	pm_vtee_param_set(p, "carveout", val);
+	if (strstr(cmdline, "protmem.testing=1"))
+		pm_vtee_param_set(p, "testing", "Y");
 	return 0;
 }
 
+/* Set, i.e. not unset, "", "(null)" or a bool's default "N" */
 static inline int pm_vtee_param_is_set(const char *v)
 {
-	return v[0] && strcmp(v, "(null)");
+	return v[0] && strcmp(v, "(null)") && strcmp(v, "N");
 }
 
 /* @name has the same value in @a and @b (unset, "" and "(null)", alike) */

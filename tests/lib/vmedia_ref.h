@@ -29,16 +29,25 @@ static inline uint32_t vm_crc32(const void *p, size_t n)
 	return crc ^ 0xffffffffu;
 }
 
-/* Decode (count, byte) pairs into @out (@size bytes); bytes or -1. */
+/*
+ * Decode (count, byte) pairs into @out (@size bytes); bytes or -1. A
+ * count of 0 ends the bitstream; an odd length without it is malformed.
+ */
 static inline int64_t vm_rle_decode(const uint8_t *in, size_t len,
 				    uint8_t *out, size_t size)
 {
 	size_t i, n = 0;
 
+	for (i = 0; i + 1 < len; i += 2)
+		if (!in[i])
+			break;
+	if (i + 1 >= len)
+		i = len;
+	len = i;
 	if (len & 1)
 		return -1;
 	for (i = 0; i < len; i += 2) {
-		if (!in[i] || n + in[i] > size)
+		if (n + in[i] > size)
 			return -1;
 		memset(out + n, in[i + 1], in[i]);
 		n += in[i];

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/vmedia.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,16 @@
 
 #include "protmem_test.h"
 #include "vmedia_ref.h"
+
+/* The uAPI has one layout on every ABI: what the kernel asserts, here too */
+_Static_assert(sizeof(struct vmedia_codec) == 32, "vmedia_codec layout");
+_Static_assert(offsetof(struct vmedia_codec, out_len) == 16, "vmedia_codec layout");
+_Static_assert(sizeof(struct vmedia_capture) == 24, "vmedia_capture layout");
+_Static_assert(offsetof(struct vmedia_capture, frame) == 16, "vmedia_capture layout");
+_Static_assert(sizeof(struct vmedia_scanout) == 32, "vmedia_scanout layout");
+_Static_assert(offsetof(struct vmedia_scanout, frame) == 24, "vmedia_scanout layout");
+_Static_assert(sizeof(struct vmedia_raw_dma) == 48, "vmedia_raw_dma layout");
+_Static_assert(offsetof(struct vmedia_raw_dma, out) == 40, "vmedia_raw_dma layout");
 
 #define VM_MOD			"vmedia"
 #define VM_MOD_SYSFS		"/sys/module/" VM_MOD
@@ -130,6 +141,34 @@ static inline int vm_regions(struct vm_region r[PM_NUM_USE_CASES])
 		base += r[i].size;
 	}
 	return 0;
+}
+
+/* ---- the devices' ioctls ----------------------------------------------- */
+
+/* DECODE (vdec) or ENCODE (venc); 0 or -errno, *@out_len (optional) */
+static inline int vm_codec(int dev, unsigned long cmd, int in, int out,
+			   uint64_t in_len, uint64_t *out_len)
+{
+	struct vmedia_codec c = { .in_fd = in, .out_fd = out, .in_len = in_len };
+	int ret = ioctl(dev, cmd, &c) < 0 ? -errno : 0;
+
+	if (out_len)
+		*out_len = c.out_len;
+	return ret;
+}
+
+/* SCANOUT (vdisp); 0 or -errno, *@crc and *@frame (optional) */
+static inline int vm_scanout(int dev, int in, uint64_t len, uint32_t *crc,
+			     uint64_t *frame)
+{
+	struct vmedia_scanout s = { .in_fd = in, .len = len };
+	int ret = ioctl(dev, VMEDIA_IOC_SCANOUT, &s) < 0 ? -errno : 0;
+
+	if (crc)
+		*crc = s.crc;
+	if (frame)
+		*frame = s.frame;
+	return ret;
 }
 
 /* VMEDIA_IOC_RAW_DMA; 0 or -errno, @out (optional) the answer */

@@ -178,6 +178,9 @@ static int tee_protmem_chunk_alloc(struct tee_protmem_dyn_pool *dp,
 				     &dp->scrub_sync);
 }
 
+static void tee_protmem_dyn_put(struct tee_protmem_dyn_pool *dp,
+				phys_addr_t paddr, size_t size);
+
 static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool, size_t size,
 				 phys_addr_t *paddr)
 {
@@ -203,6 +206,13 @@ out:
 	if (!ret)
 		dp->used += size;
 	mutex_unlock(&dp->lock);
+	if (ret || !dp->ops->assign)
+		return ret;
+
+	/* The secure world learns the buffer; if it will not, no buffer */
+	ret = dp->ops->assign(dp->priv, pool->use_case, *paddr, size);
+	if (ret)
+		tee_protmem_dyn_put(dp, *paddr, size);
 	return ret;
 }
 
@@ -210,6 +220,23 @@ static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
 				 phys_addr_t paddr, size_t size)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+
+	/*
+	 * The secure world forgets the buffer before the range can be
+	 * reused; if it will not, the range (and its chunk) stay lent.
+	 */
+	if (dp->ops->release && dp->ops->release(dp->priv, paddr, size)) {
+		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
+		       size);
+		return;
+	}
+	tee_protmem_dyn_put(dp, paddr, size);
+}
+
+/* A range leaves its buffer: back to its chunk, the chunk back if idle */
+static void tee_protmem_dyn_put(struct tee_protmem_dyn_pool *dp,
+				phys_addr_t paddr, size_t size)
+{
 	struct tee_protmem_chunk *c;
 
 	mutex_lock(&dp->lock);

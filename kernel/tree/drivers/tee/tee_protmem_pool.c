@@ -52,8 +52,8 @@
  * @scrub_bg:	bytes scrubbed by @scrub_work
  * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
  *		(genalloc)
- * @retired:	genalloc: bytes kept out of the pool because scrubbing them
- *		failed
+ * @retired:	bytes kept out of the pool for good: genalloc ranges whose
+ *		scrub failed, ranges the secure world would not release
  * @scrub_work:	background scrubber (pmx only)
  */
 struct tee_protmem_static_pool {
@@ -166,8 +166,8 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 			 */
 			WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
 			mutex_unlock(&sp->lock);
-			pr_err_ratelimited("tee: scrub of %#llx+%#llx failed: %d\n",
-					   addr, len, ret);
+			pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
+					   len, ret);
 			break;
 		}
 		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
@@ -176,6 +176,9 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 		cond_resched();
 	}
 }
+
+static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
+				   phys_addr_t paddr, size_t size);
 
 static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 				    size_t size, phys_addr_t *paddr)
@@ -203,13 +206,20 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 	/* Dirty memory may be in the way (or went back dirty): scrub it */
 	if (ret && sp->allocator == TEE_PROTMEM_ALLOC_PMX)
 		queue_work(system_unbound_wq, &sp->scrub_work);
+	if (ret || !sp->ops->assign)
+		return ret;
+
+	/* The secure world learns the buffer; if it will not, no buffer */
+	ret = sp->ops->assign(sp->priv, pool->use_case, *paddr, size);
+	if (ret)
+		tee_protmem_static_put(sp, *paddr, size);
 	return ret;
 }
 
-static void tee_protmem_static_free(struct tee_protmem_pool *pool,
-				    phys_addr_t paddr, size_t size)
+/* A range leaves its buffer: back to the allocator, to be scrubbed */
+static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
+				   phys_addr_t paddr, size_t size)
 {
-	struct tee_protmem_static_pool *sp = to_static(pool);
 	int ret;
 
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
@@ -217,8 +227,8 @@ static void tee_protmem_static_free(struct tee_protmem_pool *pool,
 		mutex_lock(&sp->lock);
 		if (ret) {
 			/* Leak it rather than hand out stale data */
-			pr_err("tee: scrub of %pa+%#zx failed: %d, range retired\n",
-			       &paddr, size, ret);
+			pr_err("tee: scrub of %#zx bytes failed: %d, range retired\n",
+			       size, ret);
 			sp->retired += size;
 		} else {
 			gen_pool_free(sp->gen, paddr, size);
@@ -234,6 +244,24 @@ static void tee_protmem_static_free(struct tee_protmem_pool *pool,
 	sp->used -= size;
 	mutex_unlock(&sp->lock);
 	queue_work(system_unbound_wq, &sp->scrub_work);
+}
+
+static void tee_protmem_static_free(struct tee_protmem_pool *pool,
+				    phys_addr_t paddr, size_t size)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+
+	/* The secure world forgets the buffer before anyone can reuse it */
+	if (sp->ops->release && sp->ops->release(sp->priv, paddr, size)) {
+		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
+		       size);
+		mutex_lock(&sp->lock);
+		sp->retired += size;
+		sp->used -= size;
+		mutex_unlock(&sp->lock);
+		return;
+	}
+	tee_protmem_static_put(sp, paddr, size);
 }
 
 static int tee_protmem_static_attach(struct tee_protmem_pool *pool,
@@ -337,6 +365,14 @@ static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
 {
 	struct tee_protmem_static_pool *sp = to_static(pool);
 
+	/*
+	 * Scrub what is still dirty while the secure world is there to do
+	 * it: the pool goes, the memory may go to someone else. (The secure
+	 * world scrubs everything again when it stops.)
+	 */
+	flush_work(&sp->scrub_work);
+	if (sp->allocator == TEE_PROTMEM_ALLOC_PMX)
+		tee_protmem_scrub_worker(&sp->scrub_work);
 	cancel_work_sync(&sp->scrub_work);
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
 		/* gen_pool_destroy() BUGs on ranges still allocated */

@@ -118,6 +118,14 @@ int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
  *		world as protected memory of @use_case
  * @reclaim:	dynamic pools: take it back; the secure world scrubs it
  *		and stops treating it as protected
+ * @assign:	optional: [@paddr, @paddr + @size) of @use_case becomes a
+ *		live buffer (called after it was taken from the allocator,
+ *		scrubbed). A secure world that serves protected memory a
+ *		whole buffer at a time learns the buffers this way. An
+ *		error fails the allocation.
+ * @release:	optional: the buffer is gone (called before the range goes
+ *		back to the allocator). An error keeps the range out of
+ *		the pool for good.
  *
  * All callbacks may sleep; @priv is the driver's pointer given at pool
  * creation.
@@ -128,6 +136,8 @@ struct tee_protmem_backend_ops {
 	ssize_t (*show_allowed)(void *priv, u32 use_case, char *buf);
 	int (*lend)(void *priv, u32 use_case, phys_addr_t paddr, size_t size);
 	int (*reclaim)(void *priv, phys_addr_t paddr, size_t size);
+	int (*assign)(void *priv, u32 use_case, phys_addr_t paddr, size_t size);
+	int (*release)(void *priv, phys_addr_t paddr, size_t size);
 };
 
 /* Allocators a static pool can manage its carveout with */

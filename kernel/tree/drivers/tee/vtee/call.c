@@ -141,6 +141,7 @@ int vtee_open_session(struct tee_context *ctx,
 		goto out;
 	}
 	import_uuid(&msg->uuid, arg->uuid);
+	msg->client = vctx->client;
 	msg->login = arg->clnt_login;
 	msg->client_uid = from_kuid(&init_user_ns, current_euid());
 	msg->cancel_id = arg->cancel_id;
@@ -168,16 +169,19 @@ out:
 	return ret;
 }
 
-/* Tell the secure world a session is gone */
-static void vtee_sw_close(struct vtee *vtee, u32 id)
+/*
+ * Tell the secure world a session of @vctx is gone. The message is on the
+ * stack: closing must not fail for want of memory.
+ */
+static void vtee_sw_close(struct vtee *vtee, struct vtee_context *vctx, u32 id)
 {
-	struct vtee_msg *msg = vtee_msg_alloc(VTEE_MSG_CLOSE_SESSION);
+	struct vtee_msg msg = {
+		.cmd = VTEE_MSG_CLOSE_SESSION,
+		.client = vctx->client,
+		.session = id,
+	};
 
-	if (!msg)
-		return;
-	msg->session = id;
-	vtee_sw_call(vtee->sw, msg);
-	kfree(msg);
+	vtee_sw_call(vtee->sw, &msg);
 }
 
 static struct vtee_session *vtee_find_session(struct vtee_context *vctx,
@@ -211,7 +215,7 @@ int vtee_close_session(struct tee_context *ctx, u32 session)
 	if (!sess)
 		return -EINVAL;
 
-	vtee_sw_close(vtee_from_ctx(ctx), session);
+	vtee_sw_close(vtee_from_ctx(ctx), vctx, session);
 	kfree(sess);
 	return 0;
 }
@@ -227,7 +231,7 @@ void vtee_close_all_sessions(struct tee_context *ctx)
 
 	list_for_each_entry_safe(sess, tmp, &vctx->sessions, link) {
 		list_del(&sess->link);
-		vtee_sw_close(vtee_from_ctx(ctx), sess->id);
+		vtee_sw_close(vtee_from_ctx(ctx), vctx, sess->id);
 		kfree(sess);
 	}
 }
@@ -258,6 +262,7 @@ int vtee_invoke_func(struct tee_context *ctx, struct tee_ioctl_invoke_arg *arg,
 	msg = vtee_msg_alloc(VTEE_MSG_INVOKE);
 	if (!msg)
 		return -ENOMEM;
+	msg->client = vctx->client;
 	msg->session = arg->session;
 	msg->func = arg->func;
 	msg->cancel_id = arg->cancel_id;
@@ -297,6 +302,7 @@ int vtee_cancel_req(struct tee_context *ctx, u32 cancel_id, u32 session)
 	msg = vtee_msg_alloc(VTEE_MSG_CANCEL);
 	if (!msg)
 		return -ENOMEM;
+	msg->client = vctx->client;
 	msg->session = session;
 	msg->cancel_id = cancel_id;
 	ret = vtee_sw_call(vtee_from_ctx(ctx)->sw, msg);

@@ -13,6 +13,7 @@
  * descriptor), so "rmmod vtee" fails -- the module is in use -- while any
  * exists, instead of waiting for it.
  */
+#include <linux/atomic.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -57,7 +58,30 @@ static char *firewall;
 module_param(firewall, charp, 0444);
 MODULE_PARM_DESC(firewall, "device rules, e.g. secure-video=vdec:rw,vdisp:r;trusted-ui=vdisp:r");
 
+#if IS_ENABLED(CONFIG_VTEE_TESTING)
+static bool testing;
+module_param(testing, bool, 0444);
+MODULE_PARM_DESC(testing, "serve test-only services that leak protected memory (taints the kernel)");
+#else
+#define testing false
+#endif
+
 static struct platform_device *vtee_pdev;
+
+/**
+ * vtee_testing() - are vtee's test-only services on
+ *
+ * They are built with CONFIG_VTEE_TESTING and turned on by loading vtee
+ * with testing=1. Drivers of emulated devices ask before serving their
+ * own test-only ioctls.
+ *
+ * Return: true if they are.
+ */
+bool vtee_testing(void)
+{
+	return testing;
+}
+EXPORT_SYMBOL_GPL(vtee_testing);
 
 static void vtee_get_version(struct tee_device *teedev,
 			     struct tee_ioctl_version_data *vers)
@@ -70,6 +94,8 @@ static void vtee_get_version(struct tee_device *teedev,
 
 static int vtee_open(struct tee_context *ctx)
 {
+	/* Never reused, so a stale session id cannot reach another client */
+	static atomic64_t vtee_clients = ATOMIC64_INIT(0);
 	struct vtee_context *vctx;
 
 	/* Dropped when the context goes, after its last shared memory */
@@ -80,6 +106,7 @@ static int vtee_open(struct tee_context *ctx)
 		module_put(THIS_MODULE);
 		return -ENOMEM;
 	}
+	vctx->client = atomic64_inc_return(&vtee_clients);
 	mutex_init(&vctx->lock);
 	INIT_LIST_HEAD(&vctx->sessions);
 	ctx->data = vctx;
@@ -203,7 +230,7 @@ static int vtee_probe(struct platform_device *pdev)
 		.split = split, .allocator = allocator, .dynamic = dynamic,
 		.chunk = chunk, .dynamic_max = dynamic_max,
 	};
-	struct vtee_sw_config cfg = { .firewall = firewall };
+	struct vtee_sw_config cfg = { .firewall = firewall, .testing = testing };
 	struct device *dev = &pdev->dev;
 	struct vtee *vtee;
 	int ret;
@@ -235,6 +262,10 @@ static int vtee_probe(struct platform_device *pdev)
 		}
 	}
 
+	if (testing) {
+		dev_warn(dev, "*** test-only services on: protected memory can be read back; never in a product ***\n");
+		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
+	}
 	vtee->sw = vtee_sw_start(&cfg);
 	if (IS_ERR(vtee->sw)) {
 		ret = PTR_ERR(vtee->sw);

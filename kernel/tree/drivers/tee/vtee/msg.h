@@ -29,6 +29,17 @@ struct page;
 #define VTEE_MSG_DMA		8	/* emulated device access, see below */
 #define VTEE_MSG_LEND		9	/* param 0: value a=paddr b=size c=use case */
 #define VTEE_MSG_RECLAIM	10	/* param 0: value a=paddr b=size */
+#define VTEE_MSG_BUF_ADD	11	/* param 0: value a=paddr b=size c=use case */
+#define VTEE_MSG_BUF_DEL	12	/* param 0: value a=paddr b=size */
+
+/*
+ * VTEE_MSG_BUF_ADD / VTEE_MSG_BUF_DEL: the pools tell the secure world
+ * which ranges of protected memory are live buffers. The secure world
+ * serves protected memory only a whole live buffer at a time: a TA's
+ * protected memref must describe exactly one, a device reads and writes
+ * whole ones, and it never scrubs memory that is one. See
+ * docs/threat-model.md.
+ */
 
 /*
  * VTEE_MSG_DMA: an emulated device (a bus master with a stream ID) runs
@@ -43,6 +54,12 @@ struct page;
  *            out: a = bytes written to the destination (DECODE, ENCODE,
  *            PATTERN; bytes needed with TEEC_ERROR_SHORT_BUFFER) or the
  *            CRC (CRC32)
+ * A range that touches protected memory must lie within one live buffer
+ * and stands for that whole buffer: a device reads all of it and writes
+ * all of it (the part past the output zero-filled). With a protected
+ * source nothing reported depends on a part of it the caller chose:
+ * DECODE reports the destination buffer's size, and no size at all with
+ * TEEC_ERROR_SHORT_BUFFER (see docs/threat-model.md).
  */
 #define VTEE_DMA_OP_DECODE	1	/* source bitstream -> destination frame */
 #define VTEE_DMA_OP_ENCODE	2	/* source frame -> destination bitstream */
@@ -142,6 +159,9 @@ struct vtee_msg_param {
  * @uuid:	trusted application (VTEE_MSG_OPEN_SESSION)
  * @login:	TEE_IOCTL_LOGIN_* of the client (VTEE_MSG_OPEN_SESSION)
  * @client_uid:	the client's uid, for TEE_IOCTL_LOGIN_USER
+ * @client:	the normal-world client (TEE context) making the call,
+ *		never reused; a session belongs to the client that opened
+ *		it and answers no other
  * @num_params:	used entries of @params
  * @params:	parameters
  * @ret:	out: TEEC_* result
@@ -155,6 +175,7 @@ struct vtee_msg {
 	uuid_t uuid;
 	u32 login;
 	u32 client_uid;
+	u64 client;
 	u32 num_params;
 	struct vtee_msg_param params[VTEE_MSG_NUM_PARAMS];
 	u32 ret;

@@ -136,6 +136,19 @@ static int vtee_pool_reclaim(void *priv, phys_addr_t paddr, size_t size)
 	return vtee_value_call(priv, VTEE_MSG_RECLAIM, paddr, size, 0, -EINVAL);
 }
 
+/* The secure world serves protected memory a whole live buffer at a time */
+static int vtee_pool_assign(void *priv, u32 use_case, phys_addr_t paddr,
+			    size_t size)
+{
+	return vtee_value_call(priv, VTEE_MSG_BUF_ADD, paddr, size, use_case,
+			       -EINVAL);
+}
+
+static int vtee_pool_release(void *priv, phys_addr_t paddr, size_t size)
+{
+	return vtee_value_call(priv, VTEE_MSG_BUF_DEL, paddr, size, 0, -EINVAL);
+}
+
 static ssize_t vtee_pool_show_allowed(void *priv, u32 use_case, char *buf)
 {
 	struct vtee *vtee = priv;
@@ -149,6 +162,8 @@ static const struct tee_protmem_backend_ops vtee_pool_ops = {
 	.show_allowed = vtee_pool_show_allowed,
 	.lend = vtee_pool_lend,
 	.reclaim = vtee_pool_reclaim,
+	.assign = vtee_pool_assign,
+	.release = vtee_pool_release,
 };
 
 /* Tell the secure world that [base, base + size) belongs to a use case */

@@ -34,5 +34,6 @@ void vtee_unregister_master(struct device *dev);
 int vtee_device_dma(struct device *dev, u32 op,
 		    const struct vtee_dma_range *src,
 		    const struct vtee_dma_range *dst, u32 frame, u64 *out);
+bool vtee_testing(void);
 
 #endif /* VTEE_MASTER_H */

@@ -44,10 +44,13 @@ struct vtee {
 
 /**
  * struct vtee_context - per open /dev/teeN state
+ * @client:	the context's identity in the secure world (vtee_msg.client),
+ *		unique for the life of the module
  * @lock:	protects @sessions
  * @sessions:	open sessions (struct vtee_session)
  */
 struct vtee_context {
+	u64 client;
 	struct mutex lock;	/* protects sessions */
 	struct list_head sessions;
 };

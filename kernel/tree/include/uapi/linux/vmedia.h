@@ -10,10 +10,21 @@
  * by DMA address through the firewall; see docs/vmedia.md.
  *
  * Formats: a bitstream is a sequence of (count, byte) pairs, count
- * 1..255, that decodes to count copies of byte; a frame is plain bytes;
+ * 1..255, that decodes to count copies of byte, ended by a count of 0 or
+ * by its length; a frame is plain bytes;
  * byte i of camera frame n is (n + i / 64) & 0xff; CRCs are zlib's
  * crc32(). Every buffer must be one DMA-contiguous range (protected
  * buffers always are); all lengths count from the buffer's first byte.
+ *
+ * Protected buffers are always read and written whole, whatever length
+ * is given, so that no answer depends on a part of protected content the
+ * caller chose (see the protmem threat model): a protected bitstream is
+ * read to its end mark, a protected frame is scanned out whole, a
+ * protected output is zero-filled past what was written, and decoding a
+ * protected bitstream reports the output buffer's size (0 with ENOSPC).
+ *
+ * Every struct has the same layout on 32- and 64-bit ABIs (explicit
+ * padding, 64-bit fields 8-byte aligned).
  */
 #ifndef _UAPI_LINUX_VMEDIA_H
 #define _UAPI_LINUX_VMEDIA_H
@@ -27,8 +38,10 @@
  * struct vmedia_codec - a decode (vdec) or encode (venc) job
  * @in_fd:	DMA-buf to read: a bitstream (decode) or a frame (encode)
  * @out_fd:	DMA-buf to write: a frame (decode) or a bitstream (encode)
- * @in_len:	bytes of @in_fd to read, 1 .. its size
+ * @in_len:	bytes of @in_fd to read, 1 .. its size (a protected one is
+ *		read whole)
  * @out_len:	out: bytes written to @out_fd; with ENOSPC, bytes needed
+ *		(decoding a protected bitstream: the size of @out_fd, or 0)
  * @flags:	must be 0
  * @reserved:	must be 0
  */
@@ -59,7 +72,8 @@ struct vmedia_capture {
  * struct vmedia_scanout - scan one frame out (vdisp)
  * @in_fd:	DMA-buf to read
  * @flags:	must be 0
- * @len:	bytes to scan out, 1 .. the buffer's size
+ * @len:	bytes to scan out, 1 .. the buffer's size (a protected frame
+ *		is scanned out whole)
  * @crc:	out: CRC-32 of those bytes, as zlib's crc32()
  * @reserved:	must be 0
  * @frame:	out: the frame counter of this scan-out
@@ -90,10 +104,12 @@ struct vmedia_scanout {
  * @out:	out: bytes written, or the CRC
  *
  * Models a compromised driver: any address, no DMA-buf. Root only
- * (CAP_SYS_RAWIO). The secure world's firewall still checks every range
- * and refuses protected memory the device may not access (EACCES). Like
- * a bus master without an IOMMU, it can reach any normal memory, kernel
- * memory included: for tests only.
+ * (CAP_SYS_RAWIO), and only on a test kernel (vtee built with
+ * CONFIG_VTEE_TESTING and loaded with testing=1; ENOTTY otherwise). The
+ * secure world still checks every range: protected memory must lie in
+ * one live buffer the device may access (EACCES otherwise) and is used
+ * whole. Like a bus master without an IOMMU, it can reach any normal
+ * memory, kernel memory included: for tests only.
  */
 struct vmedia_raw_dma {
 	__u32 op;

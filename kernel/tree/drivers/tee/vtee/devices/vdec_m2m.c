@@ -9,6 +9,13 @@
  * V4L2_PIX_FMT_GREY, one plane, the size set by S_FMT; bytesused of a
  * decoded buffer is the decoded length.
  *
+ * Protected buffers are read and written whole (docs/threat-model.md): a
+ * protected bitstream is decoded up to its end mark (a count of 0, e.g.
+ * the zeros of its scrubbed tail) whatever bytesused says, the frame
+ * buffer is zero-filled past the picture, and bytesused of a frame
+ * decoded from a protected bitstream is the plane's size: nothing the
+ * normal world sees depends on a part of the bitstream it chose.
+ *
  * Buffers are imported by videobuf2-dma-contig (dma_buf_attach() with the
  * platform device, which is registered with vtee as VTEE_STREAM_VDEC):
  * an exporter that refuses the device fails QBUF with its error (EPERM
@@ -363,7 +370,8 @@ static void vdec_m2m_work(struct work_struct *work)
 			      &n);
 	if (ret)
 		dev_dbg(&vd->pdev->dev, "decode: %d\n", ret);
-	vb2_set_plane_payload(&dst->vb2_buf, 0, ret ? 0 : n);
+	/* A protected frame is written whole: never more than the plane */
+	vb2_set_plane_payload(&dst->vb2_buf, 0, ret ? 0 : min_t(u64, n, d.len));
 	src->sequence = ctx->sequence;
 	dst->sequence = ctx->sequence++;
 	v4l2_m2m_buf_copy_metadata(src, dst, true);

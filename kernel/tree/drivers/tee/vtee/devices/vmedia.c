@@ -23,6 +23,13 @@
  * otherwise EINVAL. An input length of 0 or beyond the buffer is EINVAL;
  * an output that does not fit its buffer is ENOSPC.
  *
+ * Protected buffers are read and written whole, whatever length the
+ * caller gives (the secure world sees to it, docs/threat-model.md): a
+ * protected bitstream is decoded up to its end mark (a count of 0, e.g.
+ * the zeros of its scrubbed tail), a display scans a protected frame out
+ * whole, and DECODE of a protected bitstream reports the size of the
+ * frame buffer, not the decoded size (nothing with ENOSPC).
+ *
  * Concurrency: a device runs one job at a time (vmedia_dev.lock); jobs of
  * different devices run in parallel up to the secure world, which handles
  * one message at a time.
@@ -37,6 +44,7 @@
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/vmedia.h>
 
@@ -46,6 +54,25 @@ static_assert(VMEDIA_OP_DECODE == VTEE_DMA_OP_DECODE);
 static_assert(VMEDIA_OP_ENCODE == VTEE_DMA_OP_ENCODE);
 static_assert(VMEDIA_OP_PATTERN == VTEE_DMA_OP_PATTERN);
 static_assert(VMEDIA_OP_CRC32 == VTEE_DMA_OP_CRC32);
+
+/*
+ * One uAPI layout on every ABI (no compat translation): 64-bit fields at
+ * 8-byte offsets, sizes multiples of 8, no implicit padding.
+ */
+static_assert(sizeof(struct vmedia_codec) == 32);
+static_assert(offsetof(struct vmedia_codec, in_len) == 8);
+static_assert(offsetof(struct vmedia_codec, out_len) == 16);
+static_assert(offsetof(struct vmedia_codec, reserved) == 28);
+static_assert(sizeof(struct vmedia_capture) == 24);
+static_assert(offsetof(struct vmedia_capture, len) == 8);
+static_assert(offsetof(struct vmedia_capture, frame) == 16);
+static_assert(sizeof(struct vmedia_scanout) == 32);
+static_assert(offsetof(struct vmedia_scanout, len) == 8);
+static_assert(offsetof(struct vmedia_scanout, crc) == 16);
+static_assert(offsetof(struct vmedia_scanout, frame) == 24);
+static_assert(sizeof(struct vmedia_raw_dma) == 48);
+static_assert(offsetof(struct vmedia_raw_dma, src_addr) == 8);
+static_assert(offsetof(struct vmedia_raw_dma, out) == 40);
 
 /**
  * struct vmedia_info - what a device is
@@ -284,7 +311,11 @@ out:
 	return ret;
 }
 
-/* RAW_DMA: the compromised-driver model, any physical address */
+/*
+ * RAW_DMA: the compromised-driver model, any physical address. Test-only
+ * (it reaches any normal memory, the kernel's included): it exists only
+ * with CONFIG_VTEE_TESTING and vtee loaded with testing=1.
+ */
 static long vmedia_raw_dma(struct vmedia_dev *vd, void __user *uarg)
 {
 	struct vtee_dma_range src, dst;
@@ -292,6 +323,8 @@ static long vmedia_raw_dma(struct vmedia_dev *vd, void __user *uarg)
 	u64 out = 0;
 	int ret;
 
+	if (!IS_ENABLED(CONFIG_VTEE_TESTING) || !vtee_testing())
+		return -ENOTTY;
 	if (!capable(CAP_SYS_RAWIO))
 		return -EPERM;
 	if (copy_from_user(&r, uarg, sizeof(r)))

@@ -12,33 +12,47 @@
 
 #include "dma_ops.h"
 
+/*
+ * Length of the bitstream proper: up to its first count of 0 (the end
+ * mark; what follows is padding), or all of it.
+ */
+static size_t vtee_dma_stream_len(const u8 *src, size_t src_len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < src_len; i += 2)
+		if (!src[i])
+			return i;
+	return src_len;
+}
+
 /**
  * vtee_dma_decoded_len() - size of a bitstream once decoded
- * @src:	bitstream: (count, byte) pairs
+ * @src:	bitstream: (count, byte) pairs, ended by a count of 0 or by
+ *		@src_len
  * @src_len:	its length in bytes
  * @len:	out: bytes vtee_dma_decode() writes for it
  *
- * Return: 0, or -EINVAL if the bitstream is malformed (odd length, or a
- * count of 0).
+ * Return: 0, or -EINVAL if the bitstream is malformed (an odd length
+ * without an end mark).
  */
 int vtee_dma_decoded_len(const u8 *src, size_t src_len, size_t *len)
 {
 	size_t i, n = 0;
 
+	src_len = vtee_dma_stream_len(src, src_len);
 	if (src_len & 1)
 		return -EINVAL;
-	for (i = 0; i < src_len; i += 2) {
-		if (!src[i])
-			return -EINVAL;
+	for (i = 0; i < src_len; i += 2)
 		n += src[i];
-	}
 	*len = n;
 	return 0;
 }
 
 /**
  * vtee_dma_decode() - expand a run-length bitstream into a frame
- * @src:	bitstream: (count, byte) pairs
+ * @src:	bitstream: (count, byte) pairs, ended by a count of 0 or by
+ *		@src_len
  * @src_len:	its length in bytes
  * @dst:	frame buffer
  * @dst_len:	its size
@@ -61,6 +75,7 @@ int vtee_dma_decode(const u8 *src, size_t src_len, u8 *dst, size_t dst_len,
 	*out_len = n;
 	if (n > dst_len)
 		return -ENOSPC;
+	src_len = vtee_dma_stream_len(src, src_len);
 	for (i = 0; i < src_len; i += 2) {
 		memset(dst + pos, src[i + 1], src[i]);
 		pos += src[i];

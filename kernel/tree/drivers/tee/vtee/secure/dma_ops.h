@@ -10,7 +10,9 @@
  *
  * The formats (also in docs/vmedia.md):
  *  - bitstream: run-length pairs (count, byte), count 1..255, expanding
- *    to count copies of byte; an odd length or a count of 0 is malformed;
+ *    to count copies of byte; a count of 0 ends the bitstream (what
+ *    follows is padding, e.g. the zeros of a scrubbed buffer's tail); an
+ *    odd length without that end mark is malformed;
  *  - frame: plain bytes;
  *  - test pattern of frame n: byte i is (n + i / 64) & 0xff;
  *  - CRC: as zlib's crc32(), i.e. crc32_le(~0, ...) ^ ~0.

@@ -36,16 +36,28 @@ static void vtee_dma_test_decode(struct kunit *test)
 static void vtee_dma_test_decode_bad(struct kunit *test)
 {
 	static const u8 odd[] = { 3, 0xaa, 1 };
-	static const u8 zero[] = { 3, 0xaa, 0, 0x11 };
 	u8 out[16];
 	size_t n;
 
 	memset(out, 0x5c, sizeof(out));
 	KUNIT_EXPECT_EQ(test, vtee_dma_decode(odd, sizeof(odd), out,
 					      sizeof(out), &n), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vtee_dma_decode(zero, sizeof(zero), out,
-					      sizeof(out), &n), -EINVAL);
 	KUNIT_EXPECT_EQ(test, out[0], 0x5c);
+}
+
+/* A count of 0 ends the bitstream: the rest is padding, even odd */
+static void vtee_dma_test_decode_end_mark(struct kunit *test)
+{
+	static const u8 bs[] = { 3, 0xaa, 0, 0x11, 7, 0x22, 9 };
+	u8 out[16];
+	size_t n = 0;
+
+	memset(out, 0x5c, sizeof(out));
+	KUNIT_EXPECT_EQ(test, vtee_dma_decode(bs, sizeof(bs), out, sizeof(out),
+					      &n), 0);
+	KUNIT_EXPECT_EQ(test, n, (size_t)3);
+	KUNIT_EXPECT_EQ(test, out[2], 0xaa);
+	KUNIT_EXPECT_EQ(test, out[3], 0x5c);
 }
 
 static void vtee_dma_test_decode_short(struct kunit *test)
@@ -129,6 +141,7 @@ static void vtee_dma_test_crc32(struct kunit *test)
 static struct kunit_case vtee_dma_test_cases[] = {
 	KUNIT_CASE(vtee_dma_test_decode),
 	KUNIT_CASE(vtee_dma_test_decode_bad),
+	KUNIT_CASE(vtee_dma_test_decode_end_mark),
 	KUNIT_CASE(vtee_dma_test_decode_short),
 	KUNIT_CASE(vtee_dma_test_encode),
 	KUNIT_CASE(vtee_dma_test_encode_short),

@@ -31,11 +31,14 @@ struct vtee_sw;
  * @carveout_size:	its size
  * @firewall:		rules, "use-case=dev:rw,dev:r;use-case=..."; NULL
  *			for VTEE_FIREWALL_DEFAULT
+ * @testing:		serve the test-only TAs (CONFIG_VTEE_TESTING); they
+ *			hand protected content back to the normal world
  */
 struct vtee_sw_config {
 	phys_addr_t carveout_base;
 	size_t carveout_size;
 	const char *firewall;
+	bool testing;
 };
 
 /**

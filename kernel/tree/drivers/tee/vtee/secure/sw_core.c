@@ -23,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -61,8 +62,10 @@ struct vtee_sw_req {
 
 /* The pseudo TAs, as vtee_sw.ta_data[] */
 static const struct vtee_sw_ta * const vtee_sw_tas[VTEE_SW_NUM_TAS] = {
-	&vtee_ta_sdp,
 	&vtee_ta_crypt,
+#if IS_ENABLED(CONFIG_VTEE_TESTING)
+	&vtee_ta_sdp,
+#endif
 };
 
 static void vtee_sw_result(struct vtee_msg *msg, u32 ret, u32 origin)
@@ -102,7 +105,8 @@ static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
 			break;
 		}
 	}
-	if (!ta) {
+	/* Test TAs do not exist unless vtee was loaded for testing */
+	if (!ta || (ta->test_only && !sw->testing)) {
 		vtee_sw_result(msg, TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_TEE);
 		return;
 	}
@@ -118,10 +122,12 @@ static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
 	sess->sw = sw;
 	sess->ta = ta;
 	sess->ta_data = sw->ta_data[i];
+	sess->client = msg->client;
 	sess->login = msg->login;
 	if (msg->login == TEE_IOCTL_LOGIN_USER)
 		sess->client_uid = msg->client_uid;
-	id = idr_alloc(&sw->sessions, sess, 1, 0, GFP_KERNEL);
+	/* Cyclic: an id just closed is not handed to the next client */
+	id = idr_alloc_cyclic(&sw->sessions, sess, 1, INT_MAX, GFP_KERNEL);
 	if (id < 0)
 		goto err_free;
 	sess->id = id;
@@ -145,9 +151,18 @@ err_oom:
 	vtee_sw_result(msg, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
 }
 
-static void vtee_sw_invoke(struct vtee_sw *sw, struct vtee_msg *msg)
+/* The session @msg names, if it belongs to the client sending @msg */
+static struct vtee_sw_sess *vtee_sw_sess_get(struct vtee_sw *sw,
+					     const struct vtee_msg *msg)
 {
 	struct vtee_sw_sess *sess = idr_find(&sw->sessions, msg->session);
+
+	return sess && sess->client == msg->client ? sess : NULL;
+}
+
+static void vtee_sw_invoke(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	struct vtee_sw_sess *sess = vtee_sw_sess_get(sw, msg);
 	u32 ret;
 
 	if (!sess) {
@@ -171,12 +186,13 @@ static void vtee_sw_sess_free(struct vtee_sw_sess *sess)
 
 static void vtee_sw_close_session(struct vtee_sw *sw, struct vtee_msg *msg)
 {
-	struct vtee_sw_sess *sess = idr_remove(&sw->sessions, msg->session);
+	struct vtee_sw_sess *sess = vtee_sw_sess_get(sw, msg);
 
 	if (!sess) {
 		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
 		return;
 	}
+	idr_remove(&sw->sessions, sess->id);
 	vtee_sw_sess_free(sess);
 	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
 }
@@ -189,41 +205,38 @@ static void vtee_sw_close_session(struct vtee_sw *sw, struct vtee_msg *msg)
  */
 static void vtee_sw_cancel(struct vtee_sw *sw, struct vtee_msg *msg)
 {
-	struct vtee_sw_sess *sess = idr_find(&sw->sessions, msg->session);
+	struct vtee_sw_sess *sess = vtee_sw_sess_get(sw, msg);
 
 	if (sess && msg->cancel_id)
 		sess->cancel_id = msg->cancel_id;
 	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
 }
 
+/*
+ * Zero free protected memory: the window must lie in one region and touch
+ * no live buffer (a pool scrubs what it took back, never what it lent).
+ */
 static void vtee_sw_scrub(struct vtee_sw *sw, struct vtee_msg *msg)
 {
+	struct vtee_msg_memref *mr = &msg->params[0].u.memref;
 	u32 type = vtee_sw_type0(msg);
-	struct vtee_sw_win win;
-	u64 done, n;
-	u32 ret;
+	struct vtee_sw_region *r;
+	u64 start;
 
-	if (type != VTEE_MSG_ATTR_MEMREF_INPUT &&
-	    type != VTEE_MSG_ATTR_MEMREF_OUTPUT &&
-	    type != VTEE_MSG_ATTR_MEMREF_INOUT) {
+	if ((type != VTEE_MSG_ATTR_MEMREF_INPUT &&
+	     type != VTEE_MSG_ATTR_MEMREF_OUTPUT &&
+	     type != VTEE_MSG_ATTR_MEMREF_INOUT) || mr->pages || !mr->size ||
+	    vtee_msg_check_window(mr->buf_size, mr->offs, mr->size) ||
+	    check_add_overflow(mr->paddr, mr->offs, &start)) {
 		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
 		return;
 	}
-	ret = vtee_sw_win_get(sw, &msg->params[0].u.memref, true, &win);
-	if (ret == TEEC_SUCCESS && win.null)
-		ret = TEEC_ERROR_ACCESS_DENIED;
-	if (ret != TEEC_SUCCESS) {
-		vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
+	r = vtee_sw_region_find(sw, start, mr->size);
+	if (!mr->protected || !r || vtee_sw_buf_overlaps(sw, start, mr->size)) {
+		vtee_sw_result(msg, TEEC_ERROR_ACCESS_DENIED, TEEC_ORIGIN_TEE);
 		return;
 	}
-	for (done = 0; done < win.size; done += n) {
-		n = min_t(u64, win.size - done, PAGE_SIZE);
-		memset(win.vaddr + done, 0, n);
-		cond_resched();
-	}
-	spin_lock(&sw->lock);
-	sw->stats.scrubbed += win.size;
-	spin_unlock(&sw->lock);
+	vtee_sw_scrub_range(sw, r->vaddr + (start - r->paddr), mr->size);
 	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TEE);
 }
 
@@ -249,7 +262,8 @@ static void vtee_sw_add_region(struct vtee_sw *sw, struct vtee_msg *msg)
 	vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
 }
 
-static void vtee_sw_lend_reclaim(struct vtee_sw *sw, struct vtee_msg *msg)
+/* LEND, RECLAIM, BUF_ADD, BUF_DEL: one value parameter */
+static void vtee_sw_mem_cmd(struct vtee_sw *sw, struct vtee_msg *msg)
 {
 	u32 type = vtee_sw_type0(msg);
 	struct vtee_msg_value *v = &msg->params[0].u.value;
@@ -257,10 +271,21 @@ static void vtee_sw_lend_reclaim(struct vtee_sw *sw, struct vtee_msg *msg)
 
 	if (type == VTEE_MSG_ATTR_VALUE_INPUT ||
 	    type == VTEE_MSG_ATTR_VALUE_INOUT) {
-		if (msg->cmd == VTEE_MSG_LEND)
+		switch (msg->cmd) {
+		case VTEE_MSG_LEND:
 			ret = vtee_sw_region_lend(sw, v->a, v->b, v->c);
-		else
+			break;
+		case VTEE_MSG_RECLAIM:
 			ret = vtee_sw_region_reclaim(sw, v->a, v->b);
+			break;
+		case VTEE_MSG_BUF_ADD:
+			ret = v->c <= U32_MAX ?
+			      vtee_sw_buf_add(sw, v->a, v->b, v->c) : ret;
+			break;
+		case VTEE_MSG_BUF_DEL:
+			ret = vtee_sw_buf_del(sw, v->a, v->b);
+			break;
+		}
 	}
 	vtee_sw_result(msg, ret, TEEC_ORIGIN_TEE);
 }
@@ -350,7 +375,9 @@ static void vtee_sw_handle(struct vtee_sw *sw, struct vtee_msg *msg)
 		break;
 	case VTEE_MSG_LEND:
 	case VTEE_MSG_RECLAIM:
-		vtee_sw_lend_reclaim(sw, msg);
+	case VTEE_MSG_BUF_ADD:
+	case VTEE_MSG_BUF_DEL:
+		vtee_sw_mem_cmd(sw, msg);
 		break;
 	case VTEE_MSG_DMA:
 		vtee_sw_dma(sw, msg);
@@ -489,6 +516,8 @@ struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg)
 	init_waitqueue_head(&sw->wq);
 	idr_init(&sw->sessions);
 	INIT_LIST_HEAD(&sw->regions);
+	sw->bufs = RB_ROOT;
+	sw->testing = IS_ENABLED(CONFIG_VTEE_TESTING) && cfg->testing;
 
 	ret = vtee_fw_parse(&sw->fw, rules);
 	if (ret) {
@@ -549,8 +578,10 @@ err_free:
  *
  * New messages are refused with -ESHUTDOWN at once; those already queued
  * are answered first. Sessions still open are closed, TA secrets zeroized,
- * the carveout unmapped and everything freed. The caller must make sure
- * nobody calls into @sw once this has returned.
+ * all protected memory scrubbed -- lent memory and the whole carveout,
+ * whatever the pools left dirty -- before the carveout is unmapped and
+ * everything freed. The caller must make sure nobody calls into @sw once
+ * this has returned.
  */
 void vtee_sw_stop(struct vtee_sw *sw)
 {
@@ -582,7 +613,9 @@ void vtee_sw_stop(struct vtee_sw *sw)
 	idr_destroy(&sw->sessions);
 	vtee_sw_tas_exit(sw, VTEE_SW_NUM_TAS);
 	vtee_sw_regions_free(sw);
-	if (sw->carveout)
+	if (sw->carveout) {
+		vtee_sw_scrub_range(sw, sw->carveout, sw->carveout_size);
 		memunmap(sw->carveout);
+	}
 	kfree(sw);
 }

@@ -9,9 +9,15 @@
  * SMMU in the secure world) sees the same. Before a device touches a
  * byte, every range is checked:
  *  - a range that touches protected memory (the carveout or any region)
- *    must lie wholly in one region, and the firewall must allow the
- *    device's stream to READ it (source) or WRITE it (destination) for
- *    that region's use case;
+ *    must lie wholly in one live buffer (the pools announce them, see
+ *    sw_mem.c), and the firewall must allow the device's stream to READ
+ *    it (source) or WRITE it (destination) for that buffer's use case.
+ *    The range then stands for the whole buffer: devices read whole
+ *    protected buffers and write whole ones (past the output, zeros), so
+ *    no answer depends on a part of protected content the caller chose
+ *    (docs/threat-model.md). With a protected source, DECODE reports the
+ *    size of the destination buffer instead of the decoded size, and no
+ *    size with TEEC_ERROR_SHORT_BUFFER;
  *  - a range outside the carveout and every region is normal memory,
  *    open to any device (so devices work with system-heap buffers); it
  *    must have struct pages, as the engine reaches it with
@@ -20,7 +26,8 @@
  *    never moves protected data outward.
  * Each refusal answers TEEC_ERROR_ACCESS_DENIED, is counted in the
  * violation counter of the use case concerned (index 0: carveout memory
- * outside every region) and logged, rate limited. Malformed requests
+ * outside every region) and logged, rate limited, without addresses
+ * (those go to the debug log only). Malformed requests
  * (bad operation, missing or overlapping ranges, length 0 or above
  * VTEE_SW_DMA_MAX) answer TEEC_ERROR_BAD_PARAMETERS and count nothing.
  *
@@ -51,14 +58,16 @@
  * @len:	length in bytes; 0 when the operation has no such range
  * @region:	protected memory: the region holding the whole range;
  *		NULL for normal memory
- * @buf:	what the operation reads or writes: the secure mapping of
+ * @buf:	protected memory: the live buffer holding it
+ * @data:	what the operation reads or writes: the secure mapping of
  *		the range (protected), or a bounce buffer (normal)
  */
 struct vtee_sw_dma_range {
 	u64 addr;
 	u64 len;
 	struct vtee_sw_region *region;
-	u8 *buf;
+	struct vtee_sw_buf *buf;
+	u8 *data;
 };
 
 static const char *vtee_sw_dma_op_name(u64 op)
@@ -87,11 +96,12 @@ static u32 vtee_sw_dma_deny(struct vtee_sw *sw, u32 stream, u32 use_case,
 	spin_lock(&sw->lock);
 	n = ++sw->stats.violations[use_case];
 	spin_unlock(&sw->lock);
-	pr_warn_ratelimited("dma: refused %s by %s at %#llx+%#llx: %s (%s memory, violation %llu)\n",
+	pr_warn_ratelimited("dma: refused %s by %s: %s (%s memory, violation %llu)\n",
 			    vtee_sw_dma_op_name(op), vtee_fw_stream_name(stream),
-			    r->addr, r->len, why,
-			    use_case ? vtee_fw_use_case_name(use_case) :
-				       "unassigned carveout", n);
+			    why, use_case ? vtee_fw_use_case_name(use_case) :
+					    "unassigned carveout", n);
+	pr_debug("dma: violation %llu was at %#llx+%#llx\n", n, r->addr,
+		 r->len);
 	return TEEC_ERROR_ACCESS_DENIED;
 }
 
@@ -120,17 +130,22 @@ static u32 vtee_sw_dma_check(struct vtee_sw *sw, u32 stream, u64 op,
 		return TEEC_ERROR_BAD_PARAMETERS;
 
 	if (vtee_sw_touches_protected(sw, r->addr, r->len)) {
-		r->region = vtee_sw_region_find(sw, r->addr, r->len);
-		if (!r->region)
+		r->buf = vtee_sw_buf_find(sw, r->addr, r->len);
+		if (!r->buf)
 			return vtee_sw_dma_deny(sw, stream,
 						vtee_sw_dma_overlap_use_case(sw, r->addr, r->len),
-						op, r, "not within one protected region");
+						op, r, "not within one live buffer");
+		r->region = r->buf->region;
 		if (!vtee_fw_check(&sw->fw, r->region->use_case, stream, access))
 			return vtee_sw_dma_deny(sw, stream, r->region->use_case,
 						op, r, access == VTEE_ACCESS_READ ?
 						"read not allowed" :
 						"write not allowed");
-		return TEEC_SUCCESS;
+		/* The whole buffer, never a part the caller chose */
+		r->addr = r->buf->paddr;
+		r->len = r->buf->size;
+		return r->len <= VTEE_SW_DMA_MAX ? TEEC_SUCCESS :
+						   TEEC_ERROR_BAD_PARAMETERS;
 	}
 
 	/* Normal memory: reached page by page, so it needs struct pages */
@@ -150,40 +165,46 @@ static void vtee_sw_dma_win(const struct vtee_sw_dma_range *r,
 	win->size = r->len;
 }
 
-/* Make @r->buf: the secure mapping, or a bounce buffer (read if @fill) */
+/* Make @r->data: the secure mapping, or a bounce buffer (read if @fill) */
 static int vtee_sw_dma_get(struct vtee_sw_dma_range *r, bool fill)
 {
 	struct vtee_sw_win win;
 
 	if (r->region) {
-		r->buf = r->region->vaddr + (r->addr - r->region->paddr);
+		r->data = r->region->vaddr + (r->addr - r->region->paddr);
 		return 0;
 	}
-	r->buf = kvmalloc(r->len, GFP_KERNEL);
-	if (!r->buf)
+	r->data = kvmalloc(r->len, GFP_KERNEL);
+	if (!r->data)
 		return -ENOMEM;
 	if (!fill)
 		return 0;
 	vtee_sw_dma_win(r, &win);
-	return vtee_sw_win_read(&win, 0, r->buf, r->len);
+	return vtee_sw_win_read(&win, 0, r->data, r->len);
 }
 
-/* Write the first @len bytes of a bounce buffer back to normal memory */
+/*
+ * Finish the destination after the operation wrote its first @len bytes:
+ * a protected buffer is written whole (zeros after the output), a bounce
+ * buffer goes back to normal memory.
+ */
 static int vtee_sw_dma_put(struct vtee_sw_dma_range *r, u64 len)
 {
 	struct vtee_sw_win win;
 
-	if (r->region)
+	if (r->region) {
+		memset(r->data + len, 0, r->len - len);
 		return 0;
+	}
 	vtee_sw_dma_win(r, &win);
-	return vtee_sw_win_write(&win, 0, r->buf, len);
+	return vtee_sw_win_write(&win, 0, r->data, len);
 }
 
 static void vtee_sw_dma_release(struct vtee_sw_dma_range *r)
 {
 	if (!r->region)
-		kvfree(r->buf);
-	r->buf = NULL;
+		kvfree(r->data);
+	r->data = NULL;
 }
 
 /* Run @op on checked, resolved ranges; TEEC_* result, *@out as msg.h says */
@@ -195,22 +216,29 @@ static u32 vtee_sw_dma_run(u64 op, struct vtee_sw_dma_range *src,
 
 	switch (op) {
 	case VTEE_DMA_OP_DECODE:
-		ret = vtee_dma_decode(src->buf, src->len, dst->buf, dst->len,
+		ret = vtee_dma_decode(src->data, src->len, dst->data, dst->len,
 				      &n);
 		break;
 	case VTEE_DMA_OP_ENCODE:
-		ret = vtee_dma_encode(src->buf, src->len, dst->buf, dst->len,
+		ret = vtee_dma_encode(src->data, src->len, dst->data, dst->len,
 				      &n);
 		break;
 	case VTEE_DMA_OP_PATTERN:
-		vtee_dma_pattern(dst->buf, dst->len, 0, (u32)frame);
+		vtee_dma_pattern(dst->data, dst->len, 0, (u32)frame);
 		n = dst->len;
 		break;
 	case VTEE_DMA_OP_CRC32:
-		*out = vtee_dma_crc32(src->buf, src->len);
+		*out = vtee_dma_crc32(src->data, src->len);
 		return TEEC_SUCCESS;
 	}
-	*out = n;
+	/*
+	 * What a decoder reports of a protected bitstream: the frame buffer
+	 * it filled, not how much the bitstream decoded to.
+	 */
+	if (op == VTEE_DMA_OP_DECODE && src->region)
+		*out = ret ? 0 : dst->len;
+	else
+		*out = n;
 	if (ret == -EINVAL)
 		return TEEC_ERROR_BAD_FORMAT;
 	if (ret == -ENOSPC)
@@ -282,6 +310,10 @@ static u32 vtee_sw_dma_do(struct vtee_sw *sw, struct vtee_msg *msg)
 		if (ret != TEEC_SUCCESS)
 			return ret;
 	}
+	/* Whole buffers may meet where the caller's ranges did not */
+	if (src.len && dst.len &&
+	    vtee_msg_ranges_overlap(src.addr, src.len, dst.addr, dst.len))
+		return TEEC_ERROR_BAD_PARAMETERS;
 	/* No leaking outward: protected data stays in protected memory */
 	if (src.region && (ranges & 2) && !dst.region)
 		return vtee_sw_dma_deny(sw, stream, src.region->use_case, op,

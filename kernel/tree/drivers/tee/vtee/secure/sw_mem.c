@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vtee secure world: the region table and memref resolution.
+ * vtee secure world: the region table, the buffer table and memref
+ * resolution.
  *
  * A region is protected memory of one use case. The normal world only
  * ever describes memory (physical address or page list, window, and its
@@ -10,6 +11,10 @@
  *    through the secure mapping of that region;
  *  - a normal memref must not overlap the carveout or any region and is
  *    accessed page by page with kmap_local_page().
+ * Within the regions, the buffer table (VTEE_MSG_BUF_ADD/_DEL) says which
+ * ranges are live buffers. Protected memory is served a whole buffer at a
+ * time: a TA's protected memref must describe exactly one live buffer of
+ * a use case the TA may touch, and scrubbing never touches a live buffer.
  * Bounds arithmetic lives in msg_check.c. Everything here runs on the
  * secure thread (or at start/stop), see sw_private.h.
  */
@@ -19,6 +24,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -66,17 +72,48 @@ int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
 }
 
 /**
- * vtee_sw_regions_free() - forget all regions
+ * vtee_sw_scrub_range() - zero protected memory through a secure mapping
+ * @sw:		the secure world
+ * @vaddr:	its secure mapping
+ * @size:	bytes
+ *
+ * A page at a time, rescheduling in between; counted in the scrub
+ * statistics.
+ */
+void vtee_sw_scrub_range(struct vtee_sw *sw, void *vaddr, u64 size)
+{
+	u64 done, n;
+
+	for (done = 0; done < size; done += n) {
+		n = min_t(u64, size - done, PAGE_SIZE);
+		memset(vaddr + done, 0, n);
+		cond_resched();
+	}
+	spin_lock(&sw->lock);
+	sw->stats.scrubbed += size;
+	spin_unlock(&sw->lock);
+}
+
+/**
+ * vtee_sw_regions_free() - scrub and forget all regions and buffers
  * @sw:	the secure world, whose thread no longer runs
+ *
+ * Lent memory is scrubbed and unmapped here; the carveout is scrubbed
+ * as a whole by vtee_sw_stop(). Nothing protected is ever given back
+ * with content in it, whatever the pools did or did not scrub.
  */
 void vtee_sw_regions_free(struct vtee_sw *sw)
 {
 	struct vtee_sw_region *r, *tmp;
+	struct vtee_sw_buf *b, *btmp;
 
+	rbtree_postorder_for_each_entry_safe(b, btmp, &sw->bufs, node)
+		kfree(b);
+	sw->bufs = RB_ROOT;
 	list_for_each_entry_safe(r, tmp, &sw->regions, node) {
 		list_del(&r->node);
 		if (r->lent) {
-			memset(r->vaddr, 0, r->size);
+			vtee_sw_scrub_range(sw, r->vaddr, r->size);
 			vunmap(r->vaddr);
 		}
 		kfree(r);
@@ -125,20 +162,154 @@ bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size)
 	return false;
 }
 
-static u32 vtee_sw_win_get_protected(struct vtee_sw *sw,
-				     struct vtee_msg_memref *mr,
+/*
+ * The buffer nearest [@paddr, @paddr + @size) in the tree: one that
+ * overlaps it if any does; *@link and *@parent say where a buffer for the
+ * range would go if none does.
+ */
+static struct vtee_sw_buf *vtee_sw_buf_search(struct vtee_sw *sw, u64 paddr,
+					      u64 size, struct rb_node ***link,
+					      struct rb_node **parent)
+{
+	struct rb_node **p = &sw->bufs.rb_node, *up = NULL;
+	struct vtee_sw_buf *b;
+
+	while (*p) {
+		up = *p;
+		b = rb_entry(up, struct vtee_sw_buf, node);
+		if (paddr + size <= b->paddr)
+			p = &up->rb_left;
+		else if (paddr >= b->paddr + b->size)
+			p = &up->rb_right;
+		else
+			return b;
+	}
+	if (link)
+		*link = p;
+	if (parent)
+		*parent = up;
+	return NULL;
+}
+
+/**
+ * vtee_sw_buf_add() - a pool hands out a buffer
+ * @sw:		the secure world
+ * @paddr:	first byte, page aligned
+ * @size:	bytes, page aligned, not 0
+ * @use_case:	the use case of the pool it comes from
+ *
+ * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS if the range is
+ * malformed, not within one region of @use_case, or overlaps a live
+ * buffer; TEEC_ERROR_OUT_OF_MEMORY.
+ */
+u32 vtee_sw_buf_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
+{
+	struct rb_node **link, *parent;
+	struct vtee_sw_region *r;
+	struct vtee_sw_buf *b;
+
+	if (!size || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(size) ||
+	    !vtee_msg_range_valid(paddr, size))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	r = vtee_sw_region_find(sw, paddr, size);
+	if (!r || r->use_case != use_case ||
+	    vtee_sw_buf_search(sw, paddr, size, &link, &parent))
+		return TEEC_ERROR_BAD_PARAMETERS;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return TEEC_ERROR_OUT_OF_MEMORY;
+	b->paddr = paddr;
+	b->size = size;
+	b->region = r;
+	rb_link_node(&b->node, parent, link);
+	rb_insert_color(&b->node, &sw->bufs);
+	return TEEC_SUCCESS;
+}
+
+/**
+ * vtee_sw_buf_del() - a pool takes a buffer back
+ * @sw:		the secure world
+ * @paddr:	as added
+ * @size:	as added
+ *
+ * From now on neither a TA nor a device can reach the range, until a
+ * pool hands it out again (scrubbed).
+ *
+ * Return: TEEC_SUCCESS, or TEEC_ERROR_BAD_PARAMETERS if exactly this
+ * buffer is not live.
+ */
+u32 vtee_sw_buf_del(struct vtee_sw *sw, u64 paddr, u64 size)
+{
+	struct vtee_sw_buf *b;
+
+	if (!vtee_msg_range_valid(paddr, size) || !size)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	b = vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+	if (!b || b->paddr != paddr || b->size != size)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	rb_erase(&b->node, &sw->bufs);
+	kfree(b);
+	return TEEC_SUCCESS;
+}
+
+/**
+ * vtee_sw_buf_find() - the live buffer wholly holding a range
+ * @sw:		the secure world
+ * @paddr:	first byte of the range
+ * @size:	its size, not 0
+ *
+ * Return: the buffer, or NULL if no single live buffer holds the range.
+ */
+struct vtee_sw_buf *vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size)
+{
+	struct vtee_sw_buf *b;
+
+	if (!size || !vtee_msg_range_valid(paddr, size))
+		return NULL;
+	b = vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+	if (!b || !vtee_msg_range_within(paddr, size, b->paddr, b->size))
+		return NULL;
+	return b;
+}
+
+/**
+ * vtee_sw_buf_overlaps() - does a range touch a live buffer
+ * @sw:		the secure world
+ * @paddr:	first byte of the range
+ * @size:	its size
+ *
+ * Return: true if any byte of the range is in a live buffer.
+ */
+bool vtee_sw_buf_overlaps(struct vtee_sw *sw, u64 paddr, u64 size)
+{
+	return size && vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+}
+
+static u32 vtee_sw_win_get_protected(struct vtee_sw_sess *sess,
+				     struct vtee_msg_memref *mr, u32 want,
 				     struct vtee_sw_win *win)
 {
-	struct vtee_sw_region *r;
+	const struct vtee_sw_ta *ta = sess->ta;
+	struct vtee_sw_buf *b;
+	u32 uc;
 
 	/* Protected buffers are physically contiguous. */
 	if (mr->pages)
 		return TEEC_ERROR_BAD_PARAMETERS;
-	r = vtee_sw_region_find(sw, mr->paddr, mr->buf_size);
-	if (!r)
+	/* Exactly one live buffer: never a part of one, never free memory */
+	b = vtee_sw_buf_find(sess->sw, mr->paddr, mr->buf_size);
+	if (!b || b->paddr != mr->paddr || b->size != mr->buf_size)
 		return TEEC_ERROR_ACCESS_DENIED;
-	win->region = r;
-	win->vaddr = r->vaddr + (mr->paddr - r->paddr) + mr->offs;
+	/* Each TA touches only the use cases it is written for */
+	uc = VTEE_SW_UC(b->region->use_case);
+	if (((want & VTEE_SW_PROT_READ) && !(ta->may_read & uc)) ||
+	    ((want & VTEE_SW_PROT_WRITE) && !(ta->may_write & uc)))
+		return TEEC_ERROR_ACCESS_DENIED;
+	win->buf = b;
+	win->region = b->region;
+	win->vaddr = b->region->vaddr + (b->paddr - b->region->paddr) +
+		     mr->offs;
 	return TEEC_SUCCESS;
 }
 
@@ -185,12 +356,14 @@ static u32 vtee_sw_win_get_pages(struct vtee_sw *sw,
 }
 
 /**
- * vtee_sw_win_get() - check a memref and resolve its window
- * @sw:			the secure world
- * @mr:			the memref, as the normal world filled it
- * @want_protected:	the kind of memory the caller needs
- * @win:		out: the window, for vtee_sw_win_read()/_write() or,
- *			for protected memory, @win->vaddr
+ * vtee_sw_win_get() - check a TA's memref and resolve its window
+ * @sess:	the session the memref came with
+ * @mr:		the memref, as the normal world filled it
+ * @want:	VTEE_SW_NORMAL for normal memory, else VTEE_SW_PROT_READ
+ *		and/or VTEE_SW_PROT_WRITE for protected memory the TA reads
+ *		and/or writes
+ * @win:	out: the window, for vtee_sw_win_read()/_write() or, for
+ *		protected memory, @win->vaddr
  *
  * A null memref (no address, no pages, buf_size and offs 0) resolves to a
  * window without memory (@win->null) of the size the client gave, so that
@@ -198,11 +371,16 @@ static u32 vtee_sw_win_get_pages(struct vtee_sw *sw,
  *
  * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS if the window is out of
  * the buffer's bounds or the buffer is malformed; TEEC_ERROR_ACCESS_DENIED
- * if the memory is not of the kind wanted, whatever the memref claims.
+ * if the memory is not of the kind wanted, whatever the memref claims, a
+ * protected memref is not exactly one live buffer, or it is of a use case
+ * the session's TA may not read or write as @want says.
  */
-u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
-		    bool want_protected, struct vtee_sw_win *win)
+u32 vtee_sw_win_get(struct vtee_sw_sess *sess, struct vtee_msg_memref *mr,
+		    u32 want, struct vtee_sw_win *win)
 {
+	struct vtee_sw *sw = sess->sw;
+	bool want_protected = want != VTEE_SW_NORMAL;
+
 	memset(win, 0, sizeof(*win));
 	win->mr = mr;
 	if (!mr->paddr && !mr->pages && !mr->buf_size && !mr->offs) {
@@ -216,7 +394,7 @@ u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
 		return TEEC_ERROR_ACCESS_DENIED;
 	win->size = mr->size;
 	if (want_protected)
-		return vtee_sw_win_get_protected(sw, mr, win);
+		return vtee_sw_win_get_protected(sess, mr, want, win);
 	if (mr->pages)
 		return vtee_sw_win_get_pages(sw, mr, win);
 	return vtee_sw_win_get_contig(sw, mr, win);
@@ -256,6 +434,21 @@ static void vtee_sw_win_copy_normal(const struct vtee_sw_win *win, u64 pos,
 		len -= n;
 		cond_resched();
 	}
+}
+
+/**
+ * vtee_sw_win_whole() - does a protected window cover its whole buffer
+ * @win:	a window of protected memory from vtee_sw_win_get()
+ *
+ * Services that report on protected content do so over whole buffers
+ * only, never over a part the caller chose.
+ *
+ * Return: true if @win starts at the buffer's first byte and ends at its
+ * last.
+ */
+bool vtee_sw_win_whole(const struct vtee_sw_win *win)
+{
+	return win->buf && win->mr->offs == 0 && win->size == win->buf->size;
 }
 
 static int vtee_sw_win_check(const struct vtee_sw_win *win, u64 pos,
@@ -403,25 +596,18 @@ u32 vtee_sw_region_lend(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
  * Scrubs the memory, unmaps it and stops policing it.
  *
  * Return: TEEC_SUCCESS, or TEEC_ERROR_BAD_PARAMETERS if exactly this range
- * was not lent.
+ * was not lent or a live buffer is still in it.
  */
 u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size)
 {
 	struct vtee_sw_region *r = vtee_sw_region_find(sw, paddr, size);
-	u64 done, n;
 
-	if (!r || !r->lent || r->paddr != paddr || r->size != size)
+	if (!r || !r->lent || r->paddr != paddr || r->size != size ||
+	    vtee_sw_buf_overlaps(sw, paddr, size))
 		return TEEC_ERROR_BAD_PARAMETERS;
-	for (done = 0; done < size; done += n) {
-		n = min_t(u64, size - done, PAGE_SIZE);
-		memset(r->vaddr + done, 0, n);
-		cond_resched();
-	}
+	vtee_sw_scrub_range(sw, r->vaddr, size);
 	vunmap(r->vaddr);
 	list_del(&r->node);
 	kfree(r);
-	spin_lock(&sw->lock);
-	sw->stats.scrubbed += size;
-	spin_unlock(&sw->lock);
 	return TEEC_SUCCESS;
 }

@@ -15,6 +15,7 @@
 
 #include <linux/idr.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
@@ -51,9 +52,35 @@ struct vtee_sw_region {
 };
 
 /**
+ * struct vtee_sw_buf - a live buffer of protected memory
+ * @node:	in vtee_sw.bufs, by @paddr
+ * @paddr:	first byte (page aligned)
+ * @size:	size in bytes (page aligned, not 0)
+ * @region:	the region holding it
+ *
+ * The pools announce each buffer they hand out (VTEE_MSG_BUF_ADD) and
+ * each they take back (VTEE_MSG_BUF_DEL). Buffers never overlap.
+ */
+struct vtee_sw_buf {
+	struct rb_node node;
+	u64 paddr;
+	u64 size;
+	struct vtee_sw_region *region;
+};
+
+/* Use-case bit of vtee_sw_ta.may_read / may_write */
+#define VTEE_SW_UC(uc)		BIT(uc)
+
+/**
  * struct vtee_sw_ta - a pseudo trusted application
  * @name:	short name, for logs
  * @uuid:	what clients open
+ * @test_only:	a test TA that hands protected content back to the normal
+ *		world: built only with CONFIG_VTEE_TESTING and served only
+ *		when vtee was loaded with testing=1
+ * @may_read:	use cases (VTEE_SW_UC()) whose protected buffers the TA may
+ *		read; the secure world refuses any other memref
+ * @may_write:	use cases whose protected buffers it may write
  * @init:	optional: set up the TA's world-global data when the secure
  *		world starts; 0 or -errno
  * @exit:	optional: tear it down (and zeroize secrets) when it stops
@@ -68,6 +95,9 @@ struct vtee_sw_region {
 struct vtee_sw_ta {
 	const char *name;
 	uuid_t uuid;
+	bool test_only;
+	u32 may_read;
+	u32 may_write;
 	int (*init)(struct vtee_sw *sw, void **data);
 	void (*exit)(struct vtee_sw *sw, void *data);
 	u32 (*open)(struct vtee_sw_sess *sess, u32 types,
@@ -83,7 +113,10 @@ struct vtee_sw_ta {
  * @ta:		the TA it talks to
  * @ta_data:	that TA's world-global data (from vtee_sw_ta.init)
  * @priv:	the TA's per-session data
- * @id:		session id given to the normal world
+ * @id:		session id given to the normal world (never reused while
+ *		the secure world runs)
+ * @client:	the client that opened it (vtee_msg.client); only it may
+ *		invoke, cancel or close the session
  * @login:	TEE_IOCTL_LOGIN_* the client opened it with
  * @client_uid:	the client's uid for TEE_IOCTL_LOGIN_USER
  * @cancel_id:	cancellation requested for calls with this id (0: none)
@@ -94,6 +127,7 @@ struct vtee_sw_sess {
 	void *ta_data;
 	void *priv;
 	u32 id;
+	u64 client;
 	u32 login;
 	u32 client_uid;
 	u32 cancel_id;
@@ -105,6 +139,7 @@ struct vtee_sw_sess {
  * @null:	null memref: no buffer, @size only says what the client has
  * @region:	protected memory: the region holding the whole buffer;
  *		NULL for normal memory
+ * @buf:	protected memory: the live buffer the memref describes
  * @vaddr:	protected memory: secure mapping of the window's first byte
  * @paddr:	normal contiguous memory: the window's first byte
  * @pages:	normal page-list memory: the buffer's pages (NULL: contiguous)
@@ -116,6 +151,7 @@ struct vtee_sw_win {
 	struct vtee_msg_memref *mr;
 	bool null;
 	struct vtee_sw_region *region;
+	struct vtee_sw_buf *buf;
 	void *vaddr;
 	u64 paddr;
 	struct page **pages;
@@ -123,14 +159,15 @@ struct vtee_sw_win {
 	u64 size;
 };
 
-/* Number of TAs in vtee_sw_tas[] (sw_core.c) */
-#define VTEE_SW_NUM_TAS		2
+/* Number of TAs in vtee_sw_tas[] (sw_core.c): the SDP TA is test-only */
+#define VTEE_SW_NUM_TAS		(1 + IS_ENABLED(CONFIG_VTEE_TESTING))
 
 /**
  * struct vtee_sw - the emulated secure world
  * @carveout_base:	physical start of the static carveout (0: none)
  * @carveout_size:	its size
  * @carveout:		the secure world's mapping of it (NULL: none)
+ * @testing:		test-only TAs are served (vtee_sw_config.testing)
  * @fw:			firewall table; read-only after vtee_sw_start(), so
  *			read without locking from any thread
  * @thread:		the secure CPU
@@ -141,6 +178,7 @@ struct vtee_sw_win {
  * @stats:		counters
  * @sessions:		open sessions by id; secure thread only
  * @regions:		struct vtee_sw_region list; secure thread only
+ * @bufs:		live buffers (struct vtee_sw_buf); secure thread only
  * @ta_data:		each TA's world-global data, as vtee_sw_tas[];
  *			written at start and stop only, used by the thread
  */
@@ -148,6 +186,7 @@ struct vtee_sw {
 	phys_addr_t carveout_base;
 	size_t carveout_size;
 	void *carveout;
+	bool testing;
 	struct vtee_fw fw;
 
 	struct task_struct *thread;
@@ -159,11 +198,14 @@ struct vtee_sw {
 
 	struct idr sessions;
 	struct list_head regions;
+	struct rb_root bufs;
 	void *ta_data[VTEE_SW_NUM_TAS];
 };
 
-extern const struct vtee_sw_ta vtee_ta_sdp;
 extern const struct vtee_sw_ta vtee_ta_crypt;
+#if IS_ENABLED(CONFIG_VTEE_TESTING)
+extern const struct vtee_sw_ta vtee_ta_sdp;
+#endif
 
 /* sw_mem.c */
 int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
@@ -174,8 +216,21 @@ u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size);
 struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
 					   u64 size);
 bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size);
-u32 vtee_sw_win_get(struct vtee_sw *sw, struct vtee_msg_memref *mr,
-		    bool want_protected, struct vtee_sw_win *win);
+u32 vtee_sw_buf_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case);
+u32 vtee_sw_buf_del(struct vtee_sw *sw, u64 paddr, u64 size);
+struct vtee_sw_buf *vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size);
+bool vtee_sw_buf_overlaps(struct vtee_sw *sw, u64 paddr, u64 size);
+void vtee_sw_scrub_range(struct vtee_sw *sw, void *vaddr, u64 size);
+
+/* What a TA wants of a memref: normal memory, or protected memory it reads/writes */
+#define VTEE_SW_NORMAL		0
+#define VTEE_SW_PROT_READ	VTEE_ACCESS_READ
+#define VTEE_SW_PROT_WRITE	VTEE_ACCESS_WRITE
+#define VTEE_SW_PROT_RW		(VTEE_ACCESS_READ | VTEE_ACCESS_WRITE)
+
+u32 vtee_sw_win_get(struct vtee_sw_sess *sess, struct vtee_msg_memref *mr,
+		    u32 want, struct vtee_sw_win *win);
+bool vtee_sw_win_whole(const struct vtee_sw_win *win);
 int vtee_sw_win_read(const struct vtee_sw_win *win, u64 pos, void *dst,
 		     size_t len);
 int vtee_sw_win_write(const struct vtee_sw_win *win, u64 pos, const void *src,

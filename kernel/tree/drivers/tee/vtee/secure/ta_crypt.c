@@ -13,13 +13,15 @@
  *   1 DECRYPT	 param0 VALUE_INPUT a=key id; param1 MEMREF_INPUT normal,
  *		 exactly 16 bytes: initial CTR counter block (big endian);
  *		 param2 MEMREF_INPUT normal: ciphertext; param3 MEMREF_OUTPUT
- *		 protected, at least the ciphertext's size (else
- *		 TEEC_ERROR_SHORT_BUFFER with the size needed): AES-128-CTR
- *		 plaintext, its size set to the ciphertext's.
- *		 Unknown key id: TEEC_ERROR_ITEM_NOT_FOUND.
- *   2 DIGEST	 param0 MEMREF_INPUT protected; param1 MEMREF_OUTPUT normal,
- *		 at least 32 bytes (else TEEC_ERROR_SHORT_BUFFER, size 32):
- *		 SHA-256 of param0's window, size set to 32.
+ *		 protected, a whole buffer (else TEEC_ERROR_BAD_PARAMETERS) of
+ *		 at least the ciphertext's size (else TEEC_ERROR_SHORT_BUFFER
+ *		 with the size needed): AES-128-CTR plaintext from its first
+ *		 byte, zeros after it; the output size set to the
+ *		 ciphertext's. Unknown key id: TEEC_ERROR_ITEM_NOT_FOUND.
+ *   2 DIGEST	 param0 MEMREF_INPUT protected, a whole buffer (else
+ *		 TEEC_ERROR_BAD_PARAMETERS); param1 MEMREF_OUTPUT normal, at
+ *		 least 32 bytes (else TEEC_ERROR_SHORT_BUFFER, size 32):
+ *		 SHA-256 of the whole buffer, size set to 32.
  *   3 CLEAR_KEY param0 VALUE_INPUT a=key id: forget (and zeroize) the key;
  *		 TEEC_ERROR_ITEM_NOT_FOUND if there is none.
  *
@@ -31,6 +33,14 @@
  * Decryption goes through a one-page bounce buffer that belongs to the
  * secure world and is zeroized after each call, so plaintext never
  * reaches normal memory.
+ *
+ * Whole buffers only (docs/threat-model.md): a digest of a part of a
+ * buffer the caller chose would read it out a byte at a time, and a
+ * decryption into a part of a buffer would let a caller splice its own
+ * bytes beside protected content before asking for a whole-buffer
+ * answer. The TA writes secure-video buffers only, and reads those and
+ * secure-video-record ones (a digest of a whole recorded frame); never
+ * trusted-ui ones.
  */
 #include <crypto/aes.h>
 #include <crypto/hash.h>
@@ -44,6 +54,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tee_protmem.h>
 #include <linux/uuid.h>
 
 #include "msg_check.h"
@@ -99,7 +110,7 @@ static struct vtee_ta_crypt_key *vtee_ta_crypt_find(struct vtee_ta_crypt_sess *c
 	return NULL;
 }
 
-static u32 vtee_ta_crypt_load_key(struct vtee_sw *sw,
+static u32 vtee_ta_crypt_load_key(struct vtee_sw_sess *sess,
 				  struct vtee_ta_crypt_sess *cs, u32 types,
 				  struct vtee_msg_param *params)
 {
@@ -113,7 +124,7 @@ static u32 vtee_ta_crypt_load_key(struct vtee_sw *sw,
 				    VTEE_MSG_ATTR_MEMREF_INPUT,
 				    VTEE_MSG_ATTR_NONE, VTEE_MSG_ATTR_NONE))
 		return TEEC_ERROR_BAD_PARAMETERS;
-	ret = vtee_sw_win_get(sw, &params[1].u.memref, false, &win);
+	ret = vtee_sw_win_get(sess, &params[1].u.memref, VTEE_SW_NORMAL, &win);
 	if (ret != TEEC_SUCCESS)
 		return ret;
 	if (win.size != sizeof(key) || vtee_sw_win_read(&win, 0, key, sizeof(key)))
@@ -215,7 +226,8 @@ out:
 	return ret;
 }
 
-static u32 vtee_ta_crypt_decrypt(struct vtee_sw *sw, struct vtee_ta_crypt *c,
+static u32 vtee_ta_crypt_decrypt(struct vtee_sw_sess *sess,
+				 struct vtee_ta_crypt *c,
 				 struct vtee_ta_crypt_sess *cs, u32 types,
 				 struct vtee_msg_param *params)
 {
@@ -232,13 +244,14 @@ static u32 vtee_ta_crypt_decrypt(struct vtee_sw *sw, struct vtee_ta_crypt *c,
 	k = vtee_ta_crypt_find(cs, params[0].u.value.a);
 	if (!k)
 		return TEEC_ERROR_ITEM_NOT_FOUND;
-	ret = vtee_sw_win_get(sw, &params[1].u.memref, false, &iv);
+	ret = vtee_sw_win_get(sess, &params[1].u.memref, VTEE_SW_NORMAL, &iv);
 	if (ret != TEEC_SUCCESS)
 		return ret;
-	ret = vtee_sw_win_get(sw, &params[2].u.memref, false, &ct);
+	ret = vtee_sw_win_get(sess, &params[2].u.memref, VTEE_SW_NORMAL, &ct);
 	if (ret != TEEC_SUCCESS)
 		return ret;
-	ret = vtee_sw_win_get(sw, &params[3].u.memref, true, &out);
+	ret = vtee_sw_win_get(sess, &params[3].u.memref, VTEE_SW_PROT_WRITE,
+			      &out);
 	if (ret != TEEC_SUCCESS)
 		return ret;
 	if (iv.size != sizeof(ctr) || vtee_sw_win_read(&iv, 0, ctr, sizeof(ctr)))
@@ -247,17 +260,24 @@ static u32 vtee_ta_crypt_decrypt(struct vtee_sw *sw, struct vtee_ta_crypt *c,
 		out.mr->size = ct.size;
 		return TEEC_ERROR_SHORT_BUFFER;
 	}
-	if ((ct.null && ct.size) || (out.null && out.size))
+	if ((ct.null && ct.size) || !vtee_sw_win_whole(&out))
 		return TEEC_ERROR_BAD_PARAMETERS;
 
 	ret = vtee_ta_crypt_ctr(c, k, ctr, &ct, &out);
-	if (ret == TEEC_SUCCESS)
+	/* The whole buffer is rewritten: no old byte survives beside ours */
+	if (ret == TEEC_SUCCESS) {
+		memset(out.vaddr + ct.size, 0, out.size - ct.size);
 		out.mr->size = ct.size;
+	} else {
+		/* Half a plaintext is worse than none */
+		memset(out.vaddr, 0, out.size);
+	}
 	return ret;
 }
 
-static u32 vtee_ta_crypt_digest(struct vtee_sw *sw, struct vtee_ta_crypt *c,
-				u32 types, struct vtee_msg_param *params)
+static u32 vtee_ta_crypt_digest(struct vtee_sw_sess *sess,
+				struct vtee_ta_crypt *c, u32 types,
+				struct vtee_msg_param *params)
 {
 	SHASH_DESC_ON_STACK(desc, c->sha);
 	u8 digest[SHA256_DIGEST_SIZE];
@@ -270,17 +290,19 @@ static u32 vtee_ta_crypt_digest(struct vtee_sw *sw, struct vtee_ta_crypt *c,
 				    VTEE_MSG_ATTR_MEMREF_OUTPUT,
 				    VTEE_MSG_ATTR_NONE, VTEE_MSG_ATTR_NONE))
 		return TEEC_ERROR_BAD_PARAMETERS;
-	ret = vtee_sw_win_get(sw, &params[0].u.memref, true, &in);
+	ret = vtee_sw_win_get(sess, &params[0].u.memref, VTEE_SW_PROT_READ,
+			      &in);
 	if (ret != TEEC_SUCCESS)
 		return ret;
-	ret = vtee_sw_win_get(sw, &params[1].u.memref, false, &out);
+	ret = vtee_sw_win_get(sess, &params[1].u.memref, VTEE_SW_NORMAL, &out);
 	if (ret != TEEC_SUCCESS)
 		return ret;
 	if (out.size < sizeof(digest)) {
 		out.mr->size = sizeof(digest);
 		return TEEC_ERROR_SHORT_BUFFER;
 	}
-	if (in.null && in.size)
+	/* A digest of a window the caller chose reads the buffer out */
+	if (!vtee_sw_win_whole(&in))
 		return TEEC_ERROR_BAD_PARAMETERS;
 
 	desc->tfm = c->sha;
@@ -319,11 +341,11 @@ static u32 vtee_ta_crypt_invoke(struct vtee_sw_sess *sess, u32 func,
 
 	switch (func) {
 	case VTEE_TA_CRYPT_LOAD_KEY:
-		return vtee_ta_crypt_load_key(sess->sw, cs, types, params);
+		return vtee_ta_crypt_load_key(sess, cs, types, params);
 	case VTEE_TA_CRYPT_DECRYPT:
-		return vtee_ta_crypt_decrypt(sess->sw, c, cs, types, params);
+		return vtee_ta_crypt_decrypt(sess, c, cs, types, params);
 	case VTEE_TA_CRYPT_DIGEST:
-		return vtee_ta_crypt_digest(sess->sw, c, types, params);
+		return vtee_ta_crypt_digest(sess, c, types, params);
 	case VTEE_TA_CRYPT_CLEAR_KEY:
 		return vtee_ta_crypt_clear_key(cs, types, params);
 	default:
@@ -401,6 +423,10 @@ const struct vtee_sw_ta vtee_ta_crypt = {
 	.name = "crypt",
 	.uuid = UUID_INIT(0x3f4b7b55, 0xa65a, 0x465e,
 			  0xae, 0x68, 0x4a, 0xef, 0x21, 0xa9, 0x1a, 0x63),
+	/* Digests of recordings too (whole buffers); decryption for playback */
+	.may_read = VTEE_SW_UC(TEE_DMA_HEAP_SECURE_VIDEO_PLAY) |
+		    VTEE_SW_UC(TEE_DMA_HEAP_SECURE_VIDEO_RECORD),
+	.may_write = VTEE_SW_UC(TEE_DMA_HEAP_SECURE_VIDEO_PLAY),
 	.init = vtee_ta_crypt_init,
 	.exit = vtee_ta_crypt_exit,
 	.open = vtee_ta_crypt_open,
