@@ -336,6 +336,107 @@ out:
 	pm_prot_free(&bs);
 }
 
+/* Write @len bytes of @src at the start of system-heap buffer @fd, mapped at @p */
+static void sys_write(int fd, uint8_t *p, const void *src, size_t len,
+		      int fill)
+{
+	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE };
+
+	xioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	memset(p, fill, BUF_SIZE);
+	memcpy(p, src, len);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE;
+	xioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/*
+ * Bad jobs: a malformed (odd-length) bitstream and a CAPTURE buffer too
+ * small are refused at QBUF; a picture larger than the CAPTURE plane
+ * fails the job with both buffers flagged and nothing written.
+ */
+static void test_bad_jobs(struct tap *t, struct ctx *c)
+{
+	uint8_t big[2 * 300], *bp = MAP_FAILED, *fp = MAP_FAILED;
+	struct dma_buf_sync sync;
+	struct v4l2_buffer ob, cb;
+	int bs, frame, small, fd = -1, ret;
+	const char *step;
+	size_t i, touched = 0;
+
+	bs = pm_heap_alloc_path(PM_SYS_HEAP, BUF_SIZE);
+	frame = pm_heap_alloc_path(PM_SYS_HEAP, BUF_SIZE);
+	small = pm_heap_alloc_path(PM_SYS_HEAP, 4096);
+	if (bs >= 0)
+		bp = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bs, 0);
+	if (frame >= 0)
+		fp = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, frame, 0);
+	fd = session_open(c);
+	if (!tap_ok(t, bp != MAP_FAILED && fp != MAP_FAILED && small >= 0 &&
+		    fd >= 0, "bad jobs: system-heap buffers and a session"))
+		goto out;
+
+	/* 300 runs of 255: 76500 bytes, more than the 64 KiB plane */
+	for (i = 0; i < 300; i++) {
+		big[2 * i] = 255;
+		big[2 * i + 1] = (uint8_t)i;
+	}
+	sys_write(bs, bp, big, sizeof(big), 0);
+	sys_write(frame, fp, "", 0, SENTINEL);
+
+	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, 3);
+	tap_ok(t, ret == -EINVAL,
+	       "QBUF OUTPUT with an odd bytesused (a malformed bitstream): EINVAL (%s)",
+	       err_name(ret));
+	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, small, 0);
+	tap_ok(t, ret == -EINVAL,
+	       "QBUF CAPTURE with a 4 KiB buffer for a 64 KiB format: EINVAL (%s)",
+	       err_name(ret));
+
+	/* A session of its own: the refused QBUFs above stay out of it */
+	session_close(fd);
+	fd = session_open(c);
+	step = "QBUF OUTPUT";
+	ret = fd < 0 ? fd : qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, sizeof(big));
+	if (!ret) {
+		step = "QBUF CAPTURE";
+		ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
+	}
+	if (!ret) {
+		step = "STREAMON";
+		ret = streamon(fd);
+	}
+	if (!ret) {
+		step = "DQBUF";
+		ret = dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, &ob);
+		ret = ret ?: dqbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &cb);
+	}
+	tap_ok(t, ret == 0 && (ob.flags & V4L2_BUF_FLAG_ERROR) &&
+	       (cb.flags & V4L2_BUF_FLAG_ERROR) && cb.bytesused == 0,
+	       "a picture larger than the CAPTURE plane: both buffers flagged, bytesused 0 (%s: %s)",
+	       step, err_name(ret));
+	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+	xioctl(frame, DMA_BUF_IOCTL_SYNC, &sync);
+	for (i = 0; i < BUF_SIZE; i++)
+		touched += fp[i] != SENTINEL;
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	xioctl(frame, DMA_BUF_IOCTL_SYNC, &sync);
+	tap_ok(t, touched == 0, "... and nothing written (%zu bytes changed)",
+	       touched);
+out:
+	if (fd >= 0)
+		session_close(fd);
+	if (bp != MAP_FAILED)
+		munmap(bp, BUF_SIZE);
+	if (fp != MAP_FAILED)
+		munmap(fp, BUF_SIZE);
+	if (small >= 0)
+		close(small);
+	if (frame >= 0)
+		close(frame);
+	if (bs >= 0)
+		close(bs);
+}
+
 static void test_trusted_ui(struct tap *t, struct ctx *c)
 {
 	int tu, fd, ret;
@@ -470,6 +571,7 @@ int main(void)
 	test_secure_decode(&t, c);
 	test_trusted_ui(&t, c);
 	test_normal_output(&t, c);
+	test_bad_jobs(&t, c);
 
 	pm_close_session(c->tee, c->sdp);
 	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
