@@ -20,6 +20,7 @@
  */
 #include <linux/cma.h>
 #include <linux/dma-map-ops.h>
+#include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -82,6 +83,53 @@ static struct tee_protmem_dyn_pool *to_dyn(struct tee_protmem_pool *pool)
 	return container_of(pool, struct tee_protmem_dyn_pool, pool);
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * fail_tee_protmem_restore in debugfs: make restoring a chunk's direct map
+ * fail, as a failing page-attribute change would. (fail_function cannot
+ * do it on 6.1 debug kernels: its kprobe handler draws random numbers in
+ * NMI context, which lockdep reports.)
+ */
+static DECLARE_FAULT_ATTR(tee_protmem_fail_restore);
+
+static int __init tee_protmem_fail_restore_init(void)
+{
+	fault_create_debugfs_attr("fail_tee_protmem_restore", NULL,
+				  &tee_protmem_fail_restore);
+	return 0;
+}
+late_initcall(tee_protmem_fail_restore_init);
+
+static bool tee_protmem_restore_should_fail(size_t n)
+{
+	return should_fail(&tee_protmem_fail_restore, n);
+}
+#else
+static bool tee_protmem_restore_should_fail(size_t n)
+{
+	return false;
+}
+#endif
+
+/*
+ * Give @n pages their default direct mapping back (no TLB flush); the
+ * first error, after trying every page.
+ */
+static int tee_protmem_direct_map_restore(struct page *pages, size_t n)
+{
+	size_t i;
+	int ret = 0, err;
+
+	if (tee_protmem_restore_should_fail(n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = set_direct_map_default_noflush(pages + i);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
 /* Remove (@present false) or restore a chunk's direct mapping */
 static int tee_protmem_chunk_map(struct page *pages, size_t size,
 				 bool present)
@@ -90,12 +138,14 @@ static int tee_protmem_chunk_map(struct page *pages, size_t size,
 	size_t i, n = size >> PAGE_SHIFT;
 	int ret = 0;
 
-	for (i = 0; i < n && !ret; i++)
-		ret = present ? set_direct_map_default_noflush(pages + i) :
-				set_direct_map_invalid_noflush(pages + i);
-	if (ret && !present)	/* undo what was removed */
-		while (i--)
-			set_direct_map_default_noflush(pages + i);
+	if (present) {
+		ret = tee_protmem_direct_map_restore(pages, n);
+	} else {
+		for (i = 0; i < n && !ret; i++)
+			ret = set_direct_map_invalid_noflush(pages + i);
+		if (ret)	/* undo what was removed */
+			tee_protmem_direct_map_restore(pages, i);
+	}
 	flush_tlb_kernel_range(addr, addr + size);
 	return ret;
 }
