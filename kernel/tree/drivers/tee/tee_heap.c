@@ -6,7 +6,8 @@
  * tee_device_register_dma_heap(); the heap "protected,<use-case>" then
  * allocates from it, and so does TEE_IOC_PROTMEM_ALLOC on the driver's
  * device. Buffers are physically contiguous, never mapped by the CPU
- * (mmap, vmap and begin_cpu_access fail with -EPERM) and attachable only by
+ * (mmap and begin_cpu_access fail with -EPERM, dma_buf_vmap() with
+ * -EINVAL as for any exporter without vmap) and attachable only by
  * devices the pool allows. TEE_IOC_SHM_REGISTER_FD turns such a buffer
  * into TEE shared memory for a trusted application.
  *
@@ -249,12 +250,6 @@ static int tee_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	return -EPERM;
 }
 
-static int tee_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
-{
-	pr_debug("tee: protected buffers cannot be mapped\n");
-	return -EPERM;
-}
-
 static void tee_heap_dma_buf_release(struct dma_buf *dmabuf)
 {
 	struct tee_heap_buffer *buf = dmabuf->priv;
@@ -275,7 +270,10 @@ static const struct dma_buf_ops tee_heap_buf_ops = {
 	.unmap_dma_buf = tee_heap_unmap_dma_buf,
 	.begin_cpu_access = tee_heap_begin_cpu_access,
 	.mmap = tee_heap_mmap,
-	.vmap = tee_heap_vmap,
+	/*
+	 * No .vmap: dma_buf_vmap() then fails with -EINVAL, where an op
+	 * returning an error would make 6.1's dma_buf_vmap() WARN.
+	 */
 	.release = tee_heap_dma_buf_release,
 };
 
