@@ -402,21 +402,28 @@ struct tee_heap_attr {
 	enum tee_heap_field field;
 };
 
-#define TEE_HEAP_ATTR(_name, _field) \
+#define TEE_HEAP_ATTR(_name, _field, _mode) \
 	static struct tee_heap_attr tee_heap_attr_##_name = { \
-		.attr = { .name = #_name, .mode = 0444 }, .field = _field }
+		.attr = { .name = #_name, .mode = _mode }, .field = _field }
 
-TEE_HEAP_ATTR(size, TEE_HEAP_SIZE);
-TEE_HEAP_ATTR(used, TEE_HEAP_USED);
-TEE_HEAP_ATTR(free, TEE_HEAP_FREE);
-TEE_HEAP_ATTR(dirty, TEE_HEAP_DIRTY);
-TEE_HEAP_ATTR(largest_free, TEE_HEAP_LARGEST);
-TEE_HEAP_ATTR(live_buffers, TEE_HEAP_LIVE);
-TEE_HEAP_ATTR(allocations, TEE_HEAP_ALLOCS);
-TEE_HEAP_ATTR(failures, TEE_HEAP_FAILURES);
-TEE_HEAP_ATTR(scrubbed_background, TEE_HEAP_SCRUB_BG);
-TEE_HEAP_ATTR(scrubbed_sync, TEE_HEAP_SCRUB_SYNC);
-TEE_HEAP_ATTR(allowed_devices, TEE_HEAP_ALLOWED);
+/*
+ * The figures are root's only: how much of a pool is used, dirty, scrubbed
+ * or allocated, and when, follows other users' protected allocations (and
+ * through them the content they carry: a frame size, a resolution switch),
+ * which is side-channel material. The firewall rules (allowed_devices)
+ * are configuration every user may read.
+ */
+TEE_HEAP_ATTR(size, TEE_HEAP_SIZE, 0400);
+TEE_HEAP_ATTR(used, TEE_HEAP_USED, 0400);
+TEE_HEAP_ATTR(free, TEE_HEAP_FREE, 0400);
+TEE_HEAP_ATTR(dirty, TEE_HEAP_DIRTY, 0400);
+TEE_HEAP_ATTR(largest_free, TEE_HEAP_LARGEST, 0400);
+TEE_HEAP_ATTR(live_buffers, TEE_HEAP_LIVE, 0400);
+TEE_HEAP_ATTR(allocations, TEE_HEAP_ALLOCS, 0400);
+TEE_HEAP_ATTR(failures, TEE_HEAP_FAILURES, 0400);
+TEE_HEAP_ATTR(scrubbed_background, TEE_HEAP_SCRUB_BG, 0400);
+TEE_HEAP_ATTR(scrubbed_sync, TEE_HEAP_SCRUB_SYNC, 0400);
+TEE_HEAP_ATTR(allowed_devices, TEE_HEAP_ALLOWED, 0444);
 
 static struct attribute *tee_heap_attrs[] = {
 	&tee_heap_attr_size.attr, &tee_heap_attr_used.attr,
