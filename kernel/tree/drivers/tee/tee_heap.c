@@ -845,33 +845,3 @@ void tee_heap_shm_release(struct tee_shm *shm)
 	static_assert(offsetof(struct tee_heap_shm, shm) == 0);
 	dma_buf_put(hshm->dmabuf);
 }
-
-/**
- * tee_heap_buffer_info() - describe a protected DMA-buf for a TEE driver
- * @dmabuf:	a DMA-buf
- * @teedev:	the TEE device asking
- * @paddr:	set to the buffer's physical start
- * @size:	set to the buffer's size
- * @use_case:	set to the buffer's use case
- *
- * For emulated devices and drivers that need to know whether a DMA-buf is
- * protected memory of their TEE device.
- *
- * Return: 0, or -EINVAL if @dmabuf is not a protected buffer of @teedev.
- */
-int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
-			 phys_addr_t *paddr, size_t *size, u32 *use_case)
-{
-	struct tee_heap_buffer *buf;
-
-	if (dmabuf->ops != &tee_heap_buf_ops)
-		return -EINVAL;
-	buf = dmabuf->priv;
-	if (teedev && buf->teedev != teedev)
-		return -EINVAL;
-	*paddr = buf->paddr;
-	*size = buf->size;
-	*use_case = buf->heap->use_case;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(tee_heap_buffer_info);
