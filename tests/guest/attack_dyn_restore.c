@@ -5,10 +5,11 @@
  * restored must never go back to CMA.
  *
  * vtee is reloaded with trusted-ui lent from CMA (chunk 4 MiB). Fault
- * injection (fail_function on tee_protmem_direct_map_restore, the step
- * that calls set_direct_map_default_noflush() for a chunk) makes the
- * restore fail once, as a failing page-attribute change would; then a
- * trusted-ui buffer is allocated and freed, so its chunk is reclaimed.
+ * injection (/sys/kernel/debug/fail_tee_protmem_restore, in the step that
+ * calls set_direct_map_default_noflush() for a chunk; task-filtered to
+ * this process) makes the restore fail once, as a failing page-attribute
+ * change would; then a trusted-ui buffer is allocated and freed, so its
+ * chunk is reclaimed.
  * Then the attack: the CMA heap (/dev/dma_heap/reserved) is asked for
  * 4 MiB buffers until it runs out -- it zeroes each through the direct
  * map. Before the fix the chunk went back to CMA unmapped and the first
@@ -33,8 +34,8 @@
 #include "protmem_test.h"
 #include "tap.h"
 
-#define FF		"/sys/kernel/debug/fail_function"
-#define FUNC		"tee_protmem_direct_map_restore"
+#define FF		"/sys/kernel/debug/fail_tee_protmem_restore"
+#define MAKE_IT_FAIL	"/proc/self/make-it-fail"
 #define CMA_HEAP	"/dev/dma_heap/reserved"
 #define CHUNK		(4 * PM_MIB)
 #define MAX_CMA_BUFS	64
@@ -144,18 +145,13 @@ static void attack(struct tap *t, int km)
 
 	if (retired(&bytes0, &chunks0))
 		tap_diag("no retired count in debugfs yet (old kernel?)");
-	ret = write_str(FF "/inject", FUNC);
-	if (!tap_ok(t, !ret, "fault injection can make the direct map restore fail (%s)",
-		    FUNC)) {
-		tap_diag("%s/inject: %s", FF, strerror(-ret));
-		return;
-	}
 	ret = knob_set(&k[0], "probability", "100");
 	ret = ret ?: knob_set(&k[1], "interval", "1");
 	ret = ret ?: knob_set(&k[2], "times", "1");
 	ret = ret ?: knob_set(&k[3], "verbose", "0");
-	ret = ret ?: knob_set(&k[4], "task-filter", "N");
-	if (!tap_ok(t, !ret, "fail_function knobs set (once, always, quiet)"))
+	ret = ret ?: knob_set(&k[4], "task-filter", "Y");
+	ret = ret ?: write_str(MAKE_IT_FAIL, "1");
+	if (!tap_ok(t, !ret, "fault injection armed: the next direct map restore of this process fails"))
 		goto out;
 
 	buf = pm_heap_alloc_path(pm_use_case(UC_UI)->heap, 64 * 1024);
@@ -165,7 +161,7 @@ static void attack(struct tap *t, int km)
 	}
 	chunk_addr(&addr);
 	close(buf);	/* reclaim: the restore fails */
-	write_str(FF "/inject", "");
+	write_str(MAKE_IT_FAIL, "0");
 	for (i = 0; i < 5; i++)
 		knob_restore(&k[i]);
 
@@ -198,7 +194,7 @@ static void attack(struct tap *t, int km)
 		close(fds[i]);
 	return;
 out:
-	write_str(FF "/inject", "");
+	write_str(MAKE_IT_FAIL, "0");
 	for (i = 0; i < 5; i++)
 		knob_restore(&k[i]);
 }
@@ -211,8 +207,8 @@ int main(void)
 	int km, ret;
 
 	tap_init(&t);
-	if (!pm_path_exists(FF "/inject")) {
-		tap_skip(&t, "no fail_function in debugfs", "direct map restore failure");
+	if (!pm_path_exists(FF "/probability")) {
+		tap_skip(&t, "no " FF " (fault injection)", "direct map restore failure");
 		return tap_done(&t);
 	}
 	if (!pm_path_exists(CMA_HEAP) || !pm_vtee_loaded() ||
