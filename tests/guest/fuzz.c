@@ -32,7 +32,7 @@
  *
  * Reproduce: the seed is printed. `fuzz [SEED [OPS]]`, or the environment:
  * PROTMEM_SEED (seed), PROTMEM_FUZZ_OPS (operations per process, default
- * 1500), PROTMEM_FUZZ_PROCS (processes, default 4), PROTMEM_FUZZ_SECONDS
+ * 800), PROTMEM_FUZZ_PROCS (processes, default 4), PROTMEM_FUZZ_SECONDS
  * (time cap, default 120). Process i replays from SEED + i; the kernel's
  * scheduling is not replayed.
  */
@@ -59,7 +59,7 @@
 #include "tap.h"
 #include "vmedia_test.h"
 
-#define DEF_OPS		1500
+#define DEF_OPS		800
 #define DEF_PROCS	4
 #define MAX_PROCS	16
 #define DEF_SECONDS	120
@@ -113,6 +113,7 @@ struct obj {
 	enum kind kind;
 	int32_t id;		/* K_SHM: the shm id */
 	uint64_t size;
+	int ctx;		/* K_SHM: index of the TEE context it is of */
 };
 
 struct fz {
@@ -145,6 +146,8 @@ static int errno_sane(int e)
 	case EMFILE: case ENOTTY: case ENOSPC: case ESPIPE: case ERANGE:
 	case EOVERFLOW: case EOPNOTSUPP: case ETIMEDOUT: case EPIPE:
 	case EMSGSIZE: case ENODATA: case ENOBUFS: case EPROTO:
+	case EBADMSG:	/* a malformed bitstream */
+	case EILSEQ: case ECANCELED:
 	case 524:	/* ENOTSUPP: the TEE core returns it as is */
 		return 1;
 	}
@@ -224,6 +227,20 @@ static uint64_t rsize_small(struct fz *f)
 	return chance(f, 10) ? rsize(f) % (4ULL << 20) : (1 + rnd(f, 64)) * 4096;
 }
 
+/* A shared memory of TEE context @ctx, or NULL */
+static struct obj *rshm_of(struct fz *f, int ctx)
+{
+	int i, start = (int)rnd(f, MAX_OBJS);
+
+	for (i = 0; i < MAX_OBJS; i++) {
+		struct obj *o = &f->o[(start + i) % MAX_OBJS];
+
+		if (o->kind == K_SHM && o->ctx == ctx)
+			return o;
+	}
+	return NULL;
+}
+
 static struct obj *robj(struct fz *f, int kind)
 {
 	int i, start = (int)rnd(f, MAX_OBJS);
@@ -285,14 +302,14 @@ static int32_t rshm_id(struct fz *f, uint64_t *size)
 
 /* Keep @fd as an object, or close it when there is no room */
 static void keep(struct fz *f, int fd, enum kind kind, int32_t id,
-		 uint64_t size)
+		 uint64_t size, int ctx)
 {
 	int i;
 
 	for (i = 0; i < MAX_OBJS; i++) {
 		if (f->o[i].kind != K_FREE)
 			continue;
-		f->o[i] = (struct obj){ fd, kind, id, size };
+		f->o[i] = (struct obj){ fd, kind, id, size, ctx };
 		return;
 	}
 	close(fd);
@@ -334,7 +351,7 @@ static void op_heap_alloc(struct fz *f)
 		insane(f, OP_HEAP_ALLOC, "well-formed %" PRIu64 " bytes: %s", len,
 		       strerror(-fd));
 	if (fd >= 0)
-		keep(f, fd, f->heap_prot[h] ? K_PROT : K_BUF, 0, len);
+		keep(f, fd, f->heap_prot[h] ? K_PROT : K_BUF, 0, len, 0);
 }
 
 static void op_dmabuf(struct fz *f)
@@ -397,7 +414,7 @@ static void op_protmem_alloc(struct fz *f)
 	fd = fd < 0 ? -errno : fd;
 	result(f, OP_PROTMEM_ALLOC, fd);
 	if (fd >= 0)
-		keep(f, fd, K_PROT, 0, d.size);
+		keep(f, fd, K_PROT, 0, d.size, 0);
 }
 
 static void op_shm_alloc(struct fz *f)
@@ -406,12 +423,13 @@ static void op_shm_alloc(struct fz *f)
 		.size = chance(f, 80) ? rsize_small(f) : rsize(f),
 		.flags = chance(f, 95) ? 0 : (uint32_t)pm_rng_next(&f->r),
 	};
-	int fd = ioctl(f->tee[rnd(f, 2)], TEE_IOC_SHM_ALLOC, &d);
+	int ctx = (int)rnd(f, 2);
+	int fd = ioctl(f->tee[ctx], TEE_IOC_SHM_ALLOC, &d);
 
 	fd = fd < 0 ? -errno : fd;
 	result(f, OP_SHM_ALLOC, fd);
 	if (fd >= 0)
-		keep(f, fd, K_SHM, d.id, d.size);
+		keep(f, fd, K_SHM, d.id, d.size, ctx);
 }
 
 /* TEE_IOC_SHM_REGISTER of @addr; keeps the shm */
@@ -421,11 +439,12 @@ static int shm_register(struct fz *f, uint64_t addr, uint64_t len)
 		.addr = addr, .length = len,
 		.flags = chance(f, 95) ? 0 : (uint32_t)pm_rng_next(&f->r),
 	};
-	int fd = ioctl(f->tee[rnd(f, 2)], TEE_IOC_SHM_REGISTER, &d);
+	int ctx = (int)rnd(f, 2);
+	int fd = ioctl(f->tee[ctx], TEE_IOC_SHM_REGISTER, &d);
 
 	fd = fd < 0 ? -errno : fd;
 	if (fd >= 0)
-		keep(f, fd, K_SHM, d.id, d.length);
+		keep(f, fd, K_SHM, d.id, d.length, ctx);
 	return fd;
 }
 
@@ -483,15 +502,21 @@ static void op_register_fd(struct fz *f)
 		.flags = chance(f, 92) ? 0 : (uint32_t)pm_rng_next(&f->r),
 		.size = pm_rng_next(&f->r), .id = (int32_t)pm_rng_next(&f->r),
 	};
-	int fd = ioctl(f->tee[rnd(f, 2)], TEE_IOC_SHM_REGISTER_FD, &d);
+	int ctx = (int)rnd(f, 2);
+	int fd = ioctl(f->tee[ctx], TEE_IOC_SHM_REGISTER_FD, &d);
 
 	fd = fd < 0 ? -errno : fd;
 	result(f, OP_REGISTER_FD, fd);
 	if (fd >= 0)
-		keep(f, fd, K_SHM, d.id, d.size);
+		keep(f, fd, K_SHM, d.id, d.size, ctx);
 }
 
-static void rparams(struct fz *f, struct tee_ioctl_param *p, unsigned int n)
+/*
+ * @n parameters; @sane: only defined kinds, memrefs to our shms with a
+ * window inside them (what a TA then judges), else anything.
+ */
+static void rparams(struct fz *f, struct tee_ioctl_param *p, unsigned int n,
+		    int sane)
 {
 	static const uint64_t kinds[] = {
 		TEE_IOCTL_PARAM_ATTR_TYPE_NONE,
@@ -506,7 +531,7 @@ static void rparams(struct fz *f, struct tee_ioctl_param *p, unsigned int n)
 	uint64_t size;
 
 	for (i = 0; i < n; i++) {
-		uint64_t attr = chance(f, 92) ?
+		uint64_t attr = sane || chance(f, 92) ?
 			kinds[rnd(f, sizeof(kinds) / sizeof(kinds[0]))] :
 			pm_rng_next(&f->r) & (chance(f, 50) ? 0x1ff : ~0ULL);
 
@@ -515,6 +540,16 @@ static void rparams(struct fz *f, struct tee_ioctl_param *p, unsigned int n)
 		if ((attr & 0xff) >= TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT &&
 		    (attr & 0xff) <= TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT) {
 			p[i].c = (uint64_t)(int64_t)rshm_id(f, &size);
+			if (sane) {
+				struct obj *o = rshm_of(f, 0);
+
+				size = o ? o->size : 0;
+				p[i].c = o ? (uint64_t)(int64_t)o->id : 0;
+				p[i].a = chance(f, 50) ? 0 : rnd(f, size + 1);
+				p[i].b = chance(f, 50) ? size - p[i].a :
+					 rnd(f, size - p[i].a + 1);
+				continue;
+			}
 			p[i].a = chance(f, 60) ? 0 : chance(f, 80) ?
 				 rnd(f, size + 1) : pm_rng_next(&f->r);
 			p[i].b = chance(f, 40) ? size - (p[i].a < size ? p[i].a : size) :
@@ -576,7 +611,7 @@ static void op_open_session(struct fz *f)
 			 (uint32_t)(chance(f, 50) ? rnd(f, 8) : pm_rng_next(&f->r));
 	u.a.cancel_id = (uint32_t)rnd(f, 4);
 	u.a.num_params = chance(f, 95) ? n : (uint32_t)rnd(f, 64);
-	rparams(f, u.a.params, n);
+	rparams(f, u.a.params, n, chance(f, 50));
 	r = tee_call(f, f->tee[0], TEE_IOC_OPEN_SESSION, &u, sizeof(u.a), n,
 		     &u.a.ret, &ret);
 	result(f, OP_OPEN_SESSION, r);
@@ -590,7 +625,7 @@ static void op_open_session(struct fz *f)
 
 static uint32_t rsession(struct fz *f)
 {
-	if (f->nsess && chance(f, 80))
+	if (f->nsess && chance(f, 90))
 		return f->sess[rnd(f, (uint64_t)f->nsess)];
 	return chance(f, 50) ? (uint32_t)rnd(f, 16) : (uint32_t)pm_rng_next(&f->r);
 }
@@ -602,18 +637,21 @@ static void op_invoke(struct fz *f)
 		unsigned char raw[sizeof(struct tee_ioctl_invoke_arg) +
 				  MAX_P * sizeof(struct tee_ioctl_param)];
 	} u;
-	unsigned int n = chance(f, 90) ? (unsigned int)rnd(f, 5) : MAX_P;
+	int sane = chance(f, 50);
+	unsigned int n = sane ? 1 + (unsigned int)rnd(f, 4) :
+			 chance(f, 90) ? (unsigned int)rnd(f, 5) : MAX_P;
 	uint32_t ret;
 	int r;
 
 	memset(&u, 0, sizeof(u));
 	u.a.session = rsession(f);
-	u.a.func = chance(f, 90) ? (uint32_t)rnd(f, 5) : (uint32_t)pm_rng_next(&f->r);
+	u.a.func = sane || chance(f, 90) ? (uint32_t)rnd(f, 5) :
+		   (uint32_t)pm_rng_next(&f->r);
 	u.a.cancel_id = (uint32_t)rnd(f, 4);
-	u.a.num_params = chance(f, 95) ? n : (uint32_t)rnd(f, 64);
-	rparams(f, u.a.params, n);
+	u.a.num_params = sane || chance(f, 95) ? n : (uint32_t)rnd(f, 64);
+	rparams(f, u.a.params, n, sane);
 	/* The second context invokes the first one's sessions too */
-	r = tee_call(f, f->tee[chance(f, 85) ? 0 : 1], TEE_IOC_INVOKE, &u,
+	r = tee_call(f, f->tee[sane || chance(f, 85) ? 0 : 1], TEE_IOC_INVOKE, &u,
 		     sizeof(u.a), n, &u.a.ret, &ret);
 	result(f, OP_INVOKE, r);
 }
@@ -820,7 +858,7 @@ static void op_v4l2(struct fz *f)
 		r = xioctl(f->v4l2, VIDIOC_EXPBUF, &eb);
 		if (!r) {
 			if (eb.fd >= 0)
-				keep(f, eb.fd, K_BUF, 0, 4096);
+				keep(f, eb.fd, K_BUF, 0, 4096, 0);
 		}
 		break;
 	default:
@@ -906,7 +944,7 @@ static int fz_open(struct fz *f, const char *v4l2_node)
 	f->v4l2_node = v4l2_node;
 	f->v4l2 = v4l2_node ? open(v4l2_node, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1;
 	for (i = 0; i < MAX_OBJS; i++)
-		f->o[i] = (struct obj){ -1, K_FREE, 0, 0 };
+		f->o[i] = (struct obj){ -1, K_FREE, 0, 0, 0 };
 	f->last_closed = 1000;
 	f->arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
