@@ -11,9 +11,11 @@
  * pin: pages that cannot leave CMA (a driver's CMA memory) are refused
  * with EINVAL, so no CMA page is ever registered.
  *
- * Then: ordinary anonymous memory (which the long-term pin migrates out
- * of CMA when it happens to be there) still registers and works as a TA
- * parameter; the CMA heap's memory is all back (CmaFree) and the
+ * Then: ordinary anonymous memory still registers and works as a TA
+ * parameter; anonymous memory that happens to lie in CMA (the test fills
+ * memory until some does, and finds it with /proc/self/pagemap and the
+ * CMA area's debugfs) is migrated out of CMA by the registration, its
+ * content kept; the CMA heap's memory is all back (CmaFree) and the
  * protected pools are clean; no kernel report at any step.
  */
 #include <errno.h>
@@ -49,17 +51,94 @@ static int shm_register(int tee, const void *addr, uint64_t len, int32_t *id)
 	return fd;
 }
 
-static int cma_free_kb(uint64_t *kb)
+
+#define CMA_DEBUGFS	"/sys/kernel/debug/cma/reserved"
+#define FILL_STEP	(16UL << 20)
+#define FILL_MAX	(640UL << 20)
+#define AVAIL_MIN_KB	(96 * 1024)
+
+static int meminfo_kb(const char *key, uint64_t *kb)
 {
 	char buf[4096], *s;
 
 	if (pm_read_file("/proc/meminfo", buf, sizeof(buf)))
 		return -ENOENT;
-	s = strstr(buf, "CmaFree:");
+	s = strstr(buf, key);
 	if (!s)
 		return -ENOENT;
-	*kb = strtoull(s + strlen("CmaFree:"), NULL, 10);
+	*kb = strtoull(s + strlen(key), NULL, 10);
 	return 0;
+}
+
+/* PFN backing @addr in this process (root sees it), 0 if not present */
+static uint64_t pfn_of(int pagemap, const void *addr)
+{
+	uint64_t e = 0;
+	off_t off = (off_t)((uintptr_t)addr / 4096 * sizeof(e));
+
+	if (pread(pagemap, &e, sizeof(e), off) != sizeof(e) || !(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/* Anonymous memory in CMA is migrated out of it by the registration */
+static void anon_in_cma_migrates(struct tap *t, int tee, int km)
+{
+	uint64_t base = 0, count = 0, avail, pfn, pfn2 = 0;
+	unsigned char *fill[FILL_MAX / FILL_STEP], *hit = NULL;
+	unsigned int n = 0, i;
+	size_t off;
+	int pagemap, shm;
+
+	if (pm_read_u64(CMA_DEBUGFS "/base_pfn", &base) ||
+	    pm_read_u64(CMA_DEBUGFS "/count", &count) || !count) {
+		tap_skip(t, "no CMA area in debugfs", "anonymous memory in CMA");
+		return;
+	}
+	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0) {
+		tap_skip(t, "no pagemap", "anonymous memory in CMA");
+		return;
+	}
+	/* Fill memory until the page allocator serves some of it from CMA */
+	while (!hit && n < FILL_MAX / FILL_STEP &&
+	       !meminfo_kb("MemAvailable:", &avail) && avail > AVAIL_MIN_KB) {
+		fill[n] = mmap(NULL, FILL_STEP, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fill[n] == MAP_FAILED)
+			break;
+		memset(fill[n], 0x77, FILL_STEP);
+		for (off = 0; off < FILL_STEP && !hit; off += 4096) {
+			pfn = pfn_of(pagemap, fill[n] + off);
+			if (pfn >= base && pfn < base + count)
+				hit = fill[n] + off;
+		}
+		n++;
+	}
+	if (!hit) {
+		tap_skip(t, "no anonymous page landed in CMA",
+			 "anonymous memory in CMA (filled %u MiB)", n * 16);
+		goto out;
+	}
+	pfn = pfn_of(pagemap, hit);
+	memset(hit, 0xc3, 4096);
+	shm = shm_register(tee, hit, 4096, NULL);
+	if (shm >= 0)
+		pfn2 = pfn_of(pagemap, hit);
+	if (!tap_ok(t, shm >= 0 && pfn2 && (pfn2 < base || pfn2 >= base + count) &&
+			hit[0] == 0xc3 && hit[4095] == 0xc3,
+		    "an anonymous page in CMA registers, migrated out of CMA with its content"))
+		tap_diag("register: %s; pfn %#" PRIx64 " -> %#" PRIx64 ", CMA %#" PRIx64
+			 "+%#" PRIx64, shm < 0 ? strerror(-shm) : "ok", pfn, pfn2,
+			 base, count);
+	if (shm >= 0)
+		close(shm);
+out:
+	for (i = 0; i < n; i++)
+		munmap(fill[i], FILL_STEP);
+	close(pagemap);
+	tap_ok(t, km_reports_since(km, NULL, 0) == 0,
+	       "filling memory and migrating report nothing");
 }
 
 /* One round of the attack; returns the shm fd it could keep, or -errno */
@@ -166,7 +245,7 @@ int main(void)
 	km = km_open();
 	if (!tap_ok(&t, km >= 0, "/dev/kmsg opens"))
 		return tap_done(&t);
-	cma_free_kb(&cma0);
+	meminfo_kb("CmaFree:", &cma0);
 
 	for (i = 0; i < ROUNDS; i++)
 		shm[i] = attack_round(&t, tee, km, i);
@@ -175,8 +254,9 @@ int main(void)
 			close(shm[i]);
 
 	normal_memory_works(&t, tee, km);
+	anon_in_cma_migrates(&t, tee, km);
 
-	cma_free_kb(&cma1);
+	meminfo_kb("CmaFree:", &cma1);
 	if (!tap_ok(&t, cma1 + CMA_SLACK_KB >= cma0,
 		    "the CMA heap's memory is all back (CmaFree %" PRIu64 " kB, was %" PRIu64 " kB)",
 		    cma1, cma0))
