@@ -6,7 +6,8 @@
  * tee_device_register_dma_heap(); the heap "protected,<use-case>" then
  * allocates from it, and so does TEE_IOC_PROTMEM_ALLOC on the driver's
  * device. Buffers are physically contiguous, never mapped by the CPU
- * (mmap, vmap and begin_cpu_access fail with -EPERM) and attachable only by
+ * (mmap and begin_cpu_access fail with -EPERM, dma_buf_vmap() with
+ * -EINVAL as for any exporter without vmap) and attachable only by
  * devices the pool allows. TEE_IOC_SHM_REGISTER_FD turns such a buffer
  * into TEE shared memory for a trusted application.
  *
@@ -249,12 +250,6 @@ static int tee_heap_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	return -EPERM;
 }
 
-static int tee_heap_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
-{
-	pr_debug("tee: protected buffers cannot be mapped\n");
-	return -EPERM;
-}
-
 static void tee_heap_dma_buf_release(struct dma_buf *dmabuf)
 {
 	struct tee_heap_buffer *buf = dmabuf->priv;
@@ -275,7 +270,10 @@ static const struct dma_buf_ops tee_heap_buf_ops = {
 	.unmap_dma_buf = tee_heap_unmap_dma_buf,
 	.begin_cpu_access = tee_heap_begin_cpu_access,
 	.mmap = tee_heap_mmap,
-	.vmap = tee_heap_vmap,
+	/*
+	 * No .vmap: dma_buf_vmap() then fails with -EINVAL, where an op
+	 * returning an error would make 6.1's dma_buf_vmap() WARN.
+	 */
 	.release = tee_heap_dma_buf_release,
 };
 
@@ -404,21 +402,28 @@ struct tee_heap_attr {
 	enum tee_heap_field field;
 };
 
-#define TEE_HEAP_ATTR(_name, _field) \
+#define TEE_HEAP_ATTR(_name, _field, _mode) \
 	static struct tee_heap_attr tee_heap_attr_##_name = { \
-		.attr = { .name = #_name, .mode = 0444 }, .field = _field }
+		.attr = { .name = #_name, .mode = _mode }, .field = _field }
 
-TEE_HEAP_ATTR(size, TEE_HEAP_SIZE);
-TEE_HEAP_ATTR(used, TEE_HEAP_USED);
-TEE_HEAP_ATTR(free, TEE_HEAP_FREE);
-TEE_HEAP_ATTR(dirty, TEE_HEAP_DIRTY);
-TEE_HEAP_ATTR(largest_free, TEE_HEAP_LARGEST);
-TEE_HEAP_ATTR(live_buffers, TEE_HEAP_LIVE);
-TEE_HEAP_ATTR(allocations, TEE_HEAP_ALLOCS);
-TEE_HEAP_ATTR(failures, TEE_HEAP_FAILURES);
-TEE_HEAP_ATTR(scrubbed_background, TEE_HEAP_SCRUB_BG);
-TEE_HEAP_ATTR(scrubbed_sync, TEE_HEAP_SCRUB_SYNC);
-TEE_HEAP_ATTR(allowed_devices, TEE_HEAP_ALLOWED);
+/*
+ * The figures are root's only: how much of a pool is used, dirty, scrubbed
+ * or allocated, and when, follows other users' protected allocations (and
+ * through them the content they carry: a frame size, a resolution switch),
+ * which is side-channel material. The firewall rules (allowed_devices)
+ * are configuration every user may read.
+ */
+TEE_HEAP_ATTR(size, TEE_HEAP_SIZE, 0400);
+TEE_HEAP_ATTR(used, TEE_HEAP_USED, 0400);
+TEE_HEAP_ATTR(free, TEE_HEAP_FREE, 0400);
+TEE_HEAP_ATTR(dirty, TEE_HEAP_DIRTY, 0400);
+TEE_HEAP_ATTR(largest_free, TEE_HEAP_LARGEST, 0400);
+TEE_HEAP_ATTR(live_buffers, TEE_HEAP_LIVE, 0400);
+TEE_HEAP_ATTR(allocations, TEE_HEAP_ALLOCS, 0400);
+TEE_HEAP_ATTR(failures, TEE_HEAP_FAILURES, 0400);
+TEE_HEAP_ATTR(scrubbed_background, TEE_HEAP_SCRUB_BG, 0400);
+TEE_HEAP_ATTR(scrubbed_sync, TEE_HEAP_SCRUB_SYNC, 0400);
+TEE_HEAP_ATTR(allowed_devices, TEE_HEAP_ALLOWED, 0444);
 
 static struct attribute *tee_heap_attrs[] = {
 	&tee_heap_attr_size.attr, &tee_heap_attr_used.attr,
@@ -840,33 +845,3 @@ void tee_heap_shm_release(struct tee_shm *shm)
 	static_assert(offsetof(struct tee_heap_shm, shm) == 0);
 	dma_buf_put(hshm->dmabuf);
 }
-
-/**
- * tee_heap_buffer_info() - describe a protected DMA-buf for a TEE driver
- * @dmabuf:	a DMA-buf
- * @teedev:	the TEE device asking
- * @paddr:	set to the buffer's physical start
- * @size:	set to the buffer's size
- * @use_case:	set to the buffer's use case
- *
- * For emulated devices and drivers that need to know whether a DMA-buf is
- * protected memory of their TEE device.
- *
- * Return: 0, or -EINVAL if @dmabuf is not a protected buffer of @teedev.
- */
-int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
-			 phys_addr_t *paddr, size_t *size, u32 *use_case)
-{
-	struct tee_heap_buffer *buf;
-
-	if (dmabuf->ops != &tee_heap_buf_ops)
-		return -EINVAL;
-	buf = dmabuf->priv;
-	if (teedev && buf->teedev != teedev)
-		return -EINVAL;
-	*paddr = buf->paddr;
-	*size = buf->size;
-	*use_case = buf->heap->use_case;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(tee_heap_buffer_info);

@@ -15,17 +15,26 @@
  * still in use are scrubbed by the allocation that reuses them, and a
  * reclaimed chunk is scrubbed whole by the secure world.
  *
+ * A chunk goes back to CMA only when it is known to be safe there: the
+ * secure world let go of it and every page is in the direct map again.
+ * Otherwise it is retired -- kept out of CMA for good, counted (debugfs
+ * map) and logged without its physical address: handed out again, its
+ * first kernel access would fault, or the secure world could still write
+ * into someone else's memory.
+ *
  * Cost: taking a chunk may migrate pages (CMA) and flushes kernel TLBs; it
  * happens under the pool's mutex, so allocations of the pool wait for it.
  */
 #include <linux/cma.h>
 #include <linux/dma-map-ops.h>
+#include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/tee_protmem.h>
 #include <asm/tlbflush.h>
@@ -62,6 +71,8 @@ struct tee_protmem_chunk {
  * @lent:	bytes lent now
  * @used:	bytes in live buffers
  * @scrub_sync:	bytes scrubbed on the allocation path
+ * @retired:	bytes never given back to CMA (see tee_protmem_chunk_retire())
+ * @retired_chunks: how many chunks they were
  */
 struct tee_protmem_dyn_pool {
 	struct tee_protmem_pool pool;
@@ -75,6 +86,8 @@ struct tee_protmem_dyn_pool {
 	u64 lent;
 	u64 used;
 	u64 scrub_sync;
+	u64 retired;
+	u64 retired_chunks;
 };
 
 static struct tee_protmem_dyn_pool *to_dyn(struct tee_protmem_pool *pool)
@@ -82,21 +95,110 @@ static struct tee_protmem_dyn_pool *to_dyn(struct tee_protmem_pool *pool)
 	return container_of(pool, struct tee_protmem_dyn_pool, pool);
 }
 
-/* Remove (@present false) or restore a chunk's direct mapping */
-static int tee_protmem_chunk_map(struct page *pages, size_t size,
-				 bool present)
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * fail_tee_protmem_restore in debugfs: make restoring a chunk's direct map
+ * fail, as a failing page-attribute change would. (fail_function cannot
+ * do it on 6.1 debug kernels: its kprobe handler draws random numbers in
+ * NMI context, which lockdep reports.)
+ */
+static DECLARE_FAULT_ATTR(tee_protmem_fail_restore);
+
+static int __init tee_protmem_fail_restore_init(void)
+{
+	fault_create_debugfs_attr("fail_tee_protmem_restore", NULL,
+				  &tee_protmem_fail_restore);
+	return 0;
+}
+late_initcall(tee_protmem_fail_restore_init);
+
+static bool tee_protmem_restore_should_fail(size_t n)
+{
+	return should_fail(&tee_protmem_fail_restore, n);
+}
+#else
+static bool tee_protmem_restore_should_fail(size_t n)
+{
+	return false;
+}
+#endif
+
+/*
+ * Give @n pages their default direct mapping back (no TLB flush); the
+ * first error, after trying every page.
+ */
+static int tee_protmem_direct_map_restore(struct page *pages, size_t n)
+{
+	size_t i;
+	int ret = 0, err;
+
+	if (tee_protmem_restore_should_fail(n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = set_direct_map_default_noflush(pages + i);
+		if (err && !ret)
+			ret = err;
+	}
+	return ret;
+}
+
+static void tee_protmem_flush_direct_map(struct page *pages, size_t size)
 {
 	unsigned long addr = (unsigned long)page_address(pages);
+
+	flush_tlb_kernel_range(addr, addr + size);
+}
+
+/*
+ * Called with dp->lock held: keep @size bytes at @paddr out of CMA for
+ * good (see the top of the file); @why and @err say what went wrong.
+ */
+static void tee_protmem_chunk_retire(struct tee_protmem_dyn_pool *dp,
+				     phys_addr_t paddr, size_t size,
+				     const char *why, int err)
+{
+	dp->retired += size;
+	dp->retired_chunks++;
+	pr_err("tee: protmem: use case %u: %s (%d), %zu KiB chunk retired, %llu so far\n",
+	       dp->pool.use_case, why, err, size / SZ_1K, dp->retired_chunks);
+	pr_debug("tee: protmem: retired chunk at %pa+%#zx\n", &paddr, size);
+}
+
+/*
+ * Called with dp->lock held: give a chunk's pages back to CMA once they
+ * are in the direct map again; retire them if they cannot be.
+ */
+static void tee_protmem_chunk_release(struct tee_protmem_dyn_pool *dp,
+				      struct page *pages, size_t size)
+{
+	int ret;
+
+	ret = tee_protmem_direct_map_restore(pages, size >> PAGE_SHIFT);
+	tee_protmem_flush_direct_map(pages, size);
+	if (ret) {
+		tee_protmem_chunk_retire(dp, page_to_phys(pages), size,
+					 "direct map not restored", ret);
+		return;
+	}
+	cma_release(dp->cma, pages, size >> PAGE_SHIFT);
+}
+
+/*
+ * Called with dp->lock held: remove a chunk from the direct map. On
+ * failure the pages are released again (tee_protmem_chunk_release()).
+ */
+static int tee_protmem_chunk_unmap(struct tee_protmem_dyn_pool *dp,
+				   struct page *pages, size_t size)
+{
 	size_t i, n = size >> PAGE_SHIFT;
 	int ret = 0;
 
 	for (i = 0; i < n && !ret; i++)
-		ret = present ? set_direct_map_default_noflush(pages + i) :
-				set_direct_map_invalid_noflush(pages + i);
-	if (ret && !present)	/* undo what was removed */
-		while (i--)
-			set_direct_map_default_noflush(pages + i);
-	flush_tlb_kernel_range(addr, addr + size);
+		ret = set_direct_map_invalid_noflush(pages + i);
+	if (ret)
+		tee_protmem_chunk_release(dp, pages, size);
+	else
+		tee_protmem_flush_direct_map(pages, size);
 	return ret;
 }
 
@@ -126,23 +228,24 @@ static struct tee_protmem_chunk *tee_protmem_chunk_get(struct tee_protmem_dyn_po
 	ret = pmx_init(&c->pmx, c->paddr, csize, PAGE_SIZE, true);
 	if (ret)
 		goto err_release;
-	ret = tee_protmem_chunk_map(c->pages, csize, false);
+	/* From here on a failure releases the pages (or retires them) */
+	ret = tee_protmem_chunk_unmap(dp, c->pages, csize);
 	if (ret)
 		goto err_pmx;
 	ret = dp->ops->lend(dp->priv, dp->pool.use_case, c->paddr, csize);
-	if (ret)
-		goto err_map;
+	if (ret) {
+		tee_protmem_chunk_release(dp, c->pages, csize);
+		goto err_pmx;
+	}
 	list_add_tail(&c->link, &dp->chunks);
 	dp->lent += csize;
 	return c;
 
-err_map:
-	tee_protmem_chunk_map(c->pages, csize, true);
 err_pmx:
 	pmx_destroy(&c->pmx);
+	goto err_free;
 err_release:
-	if (c->pages)
-		cma_release(dp->cma, c->pages, csize >> PAGE_SHIFT);
+	cma_release(dp->cma, c->pages, csize >> PAGE_SHIFT);
 err_free:
 	kfree(c);
 	return ERR_PTR(ret);
@@ -157,14 +260,11 @@ static void tee_protmem_chunk_put(struct tee_protmem_dyn_pool *dp,
 	list_del(&c->link);
 	dp->lent -= c->size;
 	ret = dp->ops->reclaim(dp->priv, c->paddr, c->size);
-	if (ret) {
-		/* Still protected, maybe not scrubbed: never give it back */
-		pr_err("tee: reclaim of %pa+%#zx failed: %d, chunk retired\n",
-		       &c->paddr, c->size, ret);
-	} else {
-		tee_protmem_chunk_map(c->pages, c->size, true);
-		cma_release(dp->cma, c->pages, c->size >> PAGE_SHIFT);
-	}
+	if (ret)	/* still protected, maybe not scrubbed */
+		tee_protmem_chunk_retire(dp, c->paddr, c->size,
+					 "secure world did not let go", ret);
+	else
+		tee_protmem_chunk_release(dp, c->pages, c->size);
 	pmx_destroy(&c->pmx);
 	kfree(c);
 }
@@ -305,6 +405,8 @@ static void tee_protmem_dyn_show_map(struct tee_protmem_pool *pool,
 	mutex_lock(&dp->lock);
 	seq_printf(m, "dynamic pool: %llu of %zu bytes lent\n", dp->lent,
 		   dp->max_size);
+	seq_printf(m, "retired: %llu bytes in %llu chunks\n", dp->retired,
+		   dp->retired_chunks);
 	list_for_each_entry(c, &dp->chunks, link) {
 		seq_printf(m, "chunk %pa+%#zx, %llu bytes allocated, free:\n",
 			   &c->paddr, c->size, c->pmx.allocated);

@@ -147,14 +147,24 @@ static const struct tee_desc vtee_desc = {
 	.owner = THIS_MODULE,
 };
 
-/* TEE_IOC_SHM_ALLOC memory: zeroed kernel pages */
+/*
+ * TEE_IOC_SHM_ALLOC memory: zeroed kernel pages, one block of the page
+ * allocator. -EINVAL for 0 bytes (get_order(0) is undefined), -ENOMEM
+ * for more than one block can hold or when none is free; the page
+ * allocator is asked not to warn, a user's size is no kernel problem.
+ */
 static int vtee_shm_pool_alloc(struct tee_shm_pool *pool, struct tee_shm *shm,
 			       size_t size, size_t align)
 {
-	unsigned int order = get_order(size);
+	unsigned int order;
 	struct page *page;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!size)
+		return -EINVAL;
+	if (size > PAGE_SIZE << (MAX_ORDER - 1))
+		return -ENOMEM;
+	order = get_order(size);
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
 	if (!page)
 		return -ENOMEM;
 	shm->kaddr = page_address(page);
