@@ -104,10 +104,6 @@ int tee_device_register_dma_heap(struct tee_device *teedev,
 				 struct tee_protmem_pool *pool);
 void tee_device_unregister_dma_heaps(struct tee_device *teedev);
 
-struct dma_buf;
-int tee_heap_buffer_info(struct dma_buf *dmabuf, struct tee_device *teedev,
-			 phys_addr_t *paddr, size_t *size, u32 *use_case);
-
 /**
  * struct tee_protmem_backend_ops - the secure world's side of a generic pool
  * @scrub:	zero [@paddr, @paddr + @size) in the secure world

@@ -225,7 +225,8 @@ static ssize_t scrubbed_bytes_show(struct device *dev,
 	vtee_sw_get_stats(vtee->sw, &st);
 	return sysfs_emit(buf, "%llu\n", st.scrubbed);
 }
-static DEVICE_ATTR_RO(scrubbed_bytes);
+/* Root only: how much was freed tells others' protected memory use */
+static DEVICE_ATTR_ADMIN_RO(scrubbed_bytes);
 
 static struct attribute *vtee_attrs[] = {
 	&dev_attr_violations.attr,
