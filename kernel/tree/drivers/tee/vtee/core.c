@@ -63,7 +63,7 @@ static bool testing;
 module_param(testing, bool, 0444);
 MODULE_PARM_DESC(testing, "serve test-only services that leak protected memory (taints the kernel)");
 #else
-#define testing false
+static const bool testing;
 #endif
 
 static struct platform_device *vtee_pdev;
