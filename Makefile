@@ -19,7 +19,7 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/h
 TAP_H := $(wildcard tests/lib/*.h)
 
 .PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
-	userspace host-tests clean
+	userspace host-tests teec clean
 
 all: guest-fast guest-debug
 
@@ -57,14 +57,14 @@ kernel-fast kernel-debug: kernel-%: deps
 guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
-userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo
+userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo teec
 
 headers: deps
 	kernel/build headers
 
 $(GUEST_TESTS): | headers
 
-host-tests: $(HOST_TESTS)
+host-tests: $(HOST_TESTS) teec
 
 $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
@@ -89,6 +89,41 @@ $(BUILD)/host-tests/dma_ops: tests/host/dma_ops.c $(VTEE_SW)/dma_ops.c $(VTEE_SW
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/host/kcompat \
 		-I$(BUILD)/linux/tools/include -Itests/lib -o $@ $<
+
+# libteec: the GlobalPlatform TEE Client API, shared and static, with
+# OP-TEE libteec's SONAME (libteec.so.2, version 2.0.0: optee_client's
+# libteec/Makefile and CMakeLists.txt) so that its clients link unchanged.
+TEEC_DIR := lib/teec
+TEEC_OUT := $(BUILD)/lib
+TEEC_VERSION := 2.0.0
+TEEC_SONAME := libteec.so.2
+TEEC_HDRS := $(TEEC_DIR)/tee_client_api.h $(TEEC_DIR)/tee_client_api_extensions.h
+TEEC_SO := $(TEEC_OUT)/libteec.so.$(TEEC_VERSION)
+TEEC_A := $(TEEC_OUT)/libteec.a
+# How a client builds against it: the include directory and the library.
+TEEC_CFLAGS := -I$(TEEC_DIR)
+TEEC_LIBS := -L$(TEEC_OUT) -lteec -pthread
+
+teec: $(TEEC_SO) $(TEEC_A)
+
+$(TEEC_OUT)/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -I$(TEEC_DIR) -fPIC -c -o $@ $<
+
+$(TEEC_SO): $(TEEC_OUT)/teec.o
+	$(CC) -shared -Wl,-soname,$(TEEC_SONAME) -Wl,-z,defs -o $@ $< -pthread
+	ln -sf libteec.so.$(TEEC_VERSION) $(TEEC_OUT)/$(TEEC_SONAME)
+	ln -sf $(TEEC_SONAME) $(TEEC_OUT)/libteec.so
+
+$(TEEC_A): $(TEEC_OUT)/teec.o
+	rm -f $@
+	ar rcs $@ $<
+
+# The guest's client API test links the static library.
+$(BUILD)/tests/teec: tests/guest/teec.c $(TAP_H) $(TEEC_A) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(TEEC_A) -pthread
 
 # The demo borrows the test helpers for its TEE calls (tests/lib).
 $(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(TAP_H) | headers
