@@ -57,7 +57,7 @@ kernel-fast kernel-debug: kernel-%: deps
 guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
-userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo teec
+userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo teec $(BUILD)/bin/teec-example
 
 headers: deps
 	kernel/build headers
@@ -101,10 +101,16 @@ TEEC_HDRS := $(TEEC_DIR)/tee_client_api.h $(TEEC_DIR)/tee_client_api_extensions.
 TEEC_SO := $(TEEC_OUT)/libteec.so.$(TEEC_VERSION)
 TEEC_A := $(TEEC_OUT)/libteec.a
 # How a client builds against it: the include directory and the library.
+# build/ is laid out as an install prefix (include/, lib/) for clients
+# built the OP-TEE way (TEEC_EXPORT=build).
 TEEC_CFLAGS := -I$(TEEC_DIR)
-TEEC_LIBS := -L$(TEEC_OUT) -lteec -pthread
+TEEC_EXPORT_HDRS := $(patsubst $(TEEC_DIR)/%,$(BUILD)/include/%,$(TEEC_HDRS))
 
-teec: $(TEEC_SO) $(TEEC_A)
+teec: $(TEEC_SO) $(TEEC_A) $(TEEC_EXPORT_HDRS)
+
+$(BUILD)/include/%.h: $(TEEC_DIR)/%.h
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(TEEC_OUT)/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS) | headers
 	@mkdir -p $(@D)
@@ -124,6 +130,15 @@ $(BUILD)/tests/teec: tests/guest/teec.c $(TAP_H) $(TEEC_A) | headers
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
 		$(TEEC_A) -pthread
+
+# A client written as OP-TEE's examples are, built by its own Makefile
+# against build/ as TEEC_EXPORT, static for the guest (tests/guest/teec.c
+# runs it).
+$(BUILD)/bin/teec-example: tests/teec-example/main.c tests/teec-example/crypt_ta.h \
+		tests/teec-example/Makefile teec
+	@mkdir -p $(@D)
+	$(MAKE) -s -C tests/teec-example TEEC_EXPORT=$(abspath $(BUILD)) \
+		OUT=$(abspath $(@D)) LDFLAGS="-static -pthread"
 
 # The demo borrows the test helpers for its TEE calls (tests/lib).
 $(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(TAP_H) | headers

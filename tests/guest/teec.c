@@ -1014,6 +1014,36 @@ static void test_threads(struct tap *t, TEEC_Context *ctx, uint64_t seed)
 	       NTHREADS, THREAD_ROUNDS);
 }
 
+/* ---- a client written for OP-TEE's libteec ------------------------------ */
+
+#define EXAMPLE	"/usr/local/bin/teec-example"
+
+static void test_example(struct tap *t)
+{
+	char line[256];
+	int status, loaded = 0, cleared = 0;
+	FILE *f;
+
+	if (!pm_path_exists(EXAMPLE)) {
+		tap_skip(t, EXAMPLE " not in this guest",
+			 "an OP-TEE-style client runs unchanged");
+		return;
+	}
+	f = popen(EXAMPLE " 2>&1", "r");
+	if (!f) {
+		tap_ok(t, 0, "%s starts", EXAMPLE);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		tap_diag("teec-example: %.*s", (int)strcspn(line, "\n"), line);
+		loaded |= !!strstr(line, "Loading key 42");
+		cleared |= !!strstr(line, "Key 42 cleared");
+	}
+	status = pclose(f);
+	tap_ok(t, status == 0 && loaded && cleared,
+	       "a client written as OP-TEE's examples are (tests/teec-example) runs against vtee");
+}
+
 int main(void)
 {
 	uint64_t seed = pm_seed();
@@ -1040,6 +1070,7 @@ int main(void)
 	test_cancel(&t, &ctx);
 	test_threads(&t, &ctx, seed);
 	TEEC_FinalizeContext(&ctx);
+	test_example(&t);
 
 	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
 	       "every pool is free and clean afterwards");
