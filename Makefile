@@ -135,8 +135,9 @@ $(BUILD)/tests/teec: tests/guest/teec.c $(TAP_H) $(TEEC_A) | headers
 # against build/ as TEEC_EXPORT, static for the guest (tests/guest/teec.c
 # runs it).
 $(BUILD)/bin/teec-example: tests/teec-example/main.c tests/teec-example/crypt_ta.h \
-		tests/teec-example/Makefile teec
+		tests/teec-example/Makefile $(TEEC_A) $(TEEC_EXPORT_HDRS)
 	@mkdir -p $(@D)
+	rm -f $@
 	$(MAKE) -s -C tests/teec-example TEEC_EXPORT=$(abspath $(BUILD)) \
 		OUT=$(abspath $(@D)) LDFLAGS="-static -pthread"
 
