@@ -285,8 +285,6 @@ TEEC_Result TEEC_RegisterSharedMemory(TEEC_Context *context,
 			sharedMem->imp.flags = TEEC_SHM_LIVE;
 			return TEEC_SUCCESS;
 		}
-		if (fd == -ENOMEM)
-			return TEEC_ERROR_OUT_OF_MEMORY;
 	}
 	/* Not registrable here: a TEE-side shadow, synchronized per call */
 	err = teec_shm_alloc(context->imp.fd, sharedMem->size, &fd, &id, &map,
