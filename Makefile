@@ -12,7 +12,8 @@ GUEST_LDFLAGS := -static
 
 # Debian packages the build, the guest and the tests need.
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
-	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip
+	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
+	pkg-config
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
@@ -106,7 +107,14 @@ TEEC_A := $(TEEC_OUT)/libteec.a
 TEEC_CFLAGS := -I$(TEEC_DIR)
 TEEC_EXPORT_HDRS := $(patsubst $(TEEC_DIR)/%,$(BUILD)/include/%,$(TEEC_HDRS))
 
-teec: $(TEEC_SO) $(TEEC_A) $(TEEC_EXPORT_HDRS)
+TEEC_PC := $(TEEC_OUT)/pkgconfig/teec.pc
+
+teec: $(TEEC_SO) $(TEEC_A) $(TEEC_EXPORT_HDRS) $(TEEC_PC)
+
+# pkg-config file (OP-TEE names it teec.pc), prefix build/
+$(TEEC_PC): $(TEEC_DIR)/teec.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@VERSION@|$(TEEC_VERSION)|' $< > $@
 
 $(BUILD)/include/%.h: $(TEEC_DIR)/%.h
 	@mkdir -p $(@D)

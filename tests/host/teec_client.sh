@@ -59,6 +59,13 @@ out=$(make -s -C "$top/tests/teec-example" TEEC_EXPORT="$tmp/export" OUT="$tmp/o
 ok $rc "the same client links statically against libteec.a"
 [ $rc = 0 ] || echo "$out" | sed 's/^/# /'
 
+if command -v pkg-config >/dev/null; then
+	flags=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --cflags --libs teec 2>&1); rc=$?
+	[ $rc = 0 ] && out=$(gcc -I"$top/tests/teec-example" -o "$tmp/out/pc-example" "$top/tests/teec-example/main.c" $flags 2>&1); rc=$?
+	ok $rc "pkg-config teec gives the flags a client builds with"
+	[ $rc = 0 ] || echo "# $flags $out"
+fi
+
 cat > "$tmp/alone.c" <<'C'
 #include <tee_client_api_extensions.h>
 #include <tee_client_api.h>
