@@ -284,6 +284,20 @@ static void test_sessions(struct tap *t, TEEC_Context *ctx)
 		TEEC_CloseSession(&s);
 	expect(t, res, origin, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE,
 	       "login APPLICATION: NOT_SUPPORTED from the TEE");
+	res = TEEC_OpenSession(ctx, &s, &crypt_uuid,
+			       TEEC_LOGIN_USER_APPLICATION, NULL, NULL,
+			       &origin);
+	if (res == TEEC_SUCCESS)
+		TEEC_CloseSession(&s);
+	expect(t, res, origin, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE,
+	       "login USER_APPLICATION: NOT_SUPPORTED from the TEE");
+	res = TEEC_OpenSession(ctx, &s, &crypt_uuid,
+			       TEEC_LOGIN_GROUP_APPLICATION, &gid, NULL,
+			       &origin);
+	if (res == TEEC_SUCCESS)
+		TEEC_CloseSession(&s);
+	expect(t, res, origin, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE,
+	       "login GROUP_APPLICATION (own gid): NOT_SUPPORTED from the TEE");
 	res = TEEC_OpenSession(ctx, &s, &crypt_uuid, TEEC_LOGIN_GROUP, NULL,
 			       NULL, &origin);
 	expect(t, res, origin, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_API,
