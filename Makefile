@@ -12,14 +12,15 @@ GUEST_LDFLAGS := -static
 
 # Debian packages the build, the guest and the tests need.
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
-	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip
+	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
+	pkg-config
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
 TAP_H := $(wildcard tests/lib/*.h)
 
 .PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
-	userspace host-tests clean
+	userspace host-tests teec clean
 
 all: guest-fast guest-debug
 
@@ -57,14 +58,14 @@ kernel-fast kernel-debug: kernel-%: deps
 guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
-userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo
+userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo teec $(BUILD)/bin/teec-example
 
 headers: deps
 	kernel/build headers
 
 $(GUEST_TESTS): | headers
 
-host-tests: $(HOST_TESTS)
+host-tests: $(HOST_TESTS) teec
 
 $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
@@ -89,6 +90,64 @@ $(BUILD)/host-tests/dma_ops: tests/host/dma_ops.c $(VTEE_SW)/dma_ops.c $(VTEE_SW
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Itests/host/kcompat \
 		-I$(BUILD)/linux/tools/include -Itests/lib -o $@ $<
+
+# libteec: the GlobalPlatform TEE Client API, shared and static, with
+# OP-TEE libteec's SONAME (libteec.so.2, version 2.0.0: optee_client's
+# libteec/Makefile and CMakeLists.txt) so that its clients link unchanged.
+TEEC_DIR := lib/teec
+TEEC_OUT := $(BUILD)/lib
+TEEC_VERSION := 2.0.0
+TEEC_SONAME := libteec.so.2
+TEEC_HDRS := $(TEEC_DIR)/tee_client_api.h $(TEEC_DIR)/tee_client_api_extensions.h
+TEEC_SO := $(TEEC_OUT)/libteec.so.$(TEEC_VERSION)
+TEEC_A := $(TEEC_OUT)/libteec.a
+# How a client builds against it: the include directory and the library.
+# build/ is laid out as an install prefix (include/, lib/) for clients
+# built the OP-TEE way (TEEC_EXPORT=build).
+TEEC_CFLAGS := -I$(TEEC_DIR)
+TEEC_EXPORT_HDRS := $(patsubst $(TEEC_DIR)/%,$(BUILD)/include/%,$(TEEC_HDRS))
+
+TEEC_PC := $(TEEC_OUT)/pkgconfig/teec.pc
+
+teec: $(TEEC_SO) $(TEEC_A) $(TEEC_EXPORT_HDRS) $(TEEC_PC)
+
+# pkg-config file (OP-TEE names it teec.pc), prefix build/
+$(TEEC_PC): $(TEEC_DIR)/teec.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@VERSION@|$(TEEC_VERSION)|' $< > $@
+
+$(BUILD)/include/%.h: $(TEEC_DIR)/%.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(TEEC_OUT)/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -I$(TEEC_DIR) -fPIC -c -o $@ $<
+
+$(TEEC_SO): $(TEEC_OUT)/teec.o
+	$(CC) -shared -Wl,-soname,$(TEEC_SONAME) -Wl,-z,defs -o $@ $< -pthread
+	ln -sf libteec.so.$(TEEC_VERSION) $(TEEC_OUT)/$(TEEC_SONAME)
+	ln -sf $(TEEC_SONAME) $(TEEC_OUT)/libteec.so
+
+$(TEEC_A): $(TEEC_OUT)/teec.o
+	rm -f $@
+	ar rcs $@ $<
+
+# The guest's client API test links the static library.
+$(BUILD)/tests/teec: tests/guest/teec.c $(TAP_H) $(TEEC_A) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(TEEC_A) -pthread
+
+# A client written as OP-TEE's examples are, built by its own Makefile
+# against build/ as TEEC_EXPORT, static for the guest (tests/guest/teec.c
+# runs it).
+$(BUILD)/bin/teec-example: tests/teec-example/main.c tests/teec-example/crypt_ta.h \
+		tests/teec-example/Makefile $(TEEC_A) $(TEEC_EXPORT_HDRS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(MAKE) -s -C tests/teec-example TEEC_EXPORT=$(abspath $(BUILD)) \
+		OUT=$(abspath $(@D)) LDFLAGS="-static -pthread"
 
 # The demo borrows the test helpers for its TEE calls (tests/lib).
 $(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(TAP_H) | headers
