@@ -607,22 +607,10 @@ static void test_params(struct tap *t, TEEC_Context *ctx, struct pm_rng *rng)
 	op.params[0].memref.parent = &pb.shm;
 	op.params[0].memref.size = pb.shm.size;
 	res = TEEC_InvokeCommand(&s, PM_CRYPT_DIGEST, &op, &origin);
-	if (res == TEEC_ERROR_BAD_PARAMETERS && origin == TEEC_ORIGIN_COMMS) {
-		/*
-		 * vtee advertises TEE_GEN_CAP_MEMREF_NULL but its open() never
-		 * sets ctx->cap_memref_null, so the TEE core refuses every NULL
-		 * memref with EINVAL before the driver sees it.
-		 */
-		tap_skip(t, "kernel: vtee advertises MEMREF_NULL without setting ctx->cap_memref_null (EINVAL)",
-			 "a NULL temporary output memref: SHORT_BUFFER from the TA, with the size needed");
-	} else {
-		expect(t, res, origin, TEEC_ERROR_SHORT_BUFFER,
-		       TEEC_ORIGIN_TRUSTED_APP,
-		       "a NULL temporary output memref: SHORT_BUFFER from the TA");
-		tap_ok(t, op.params[1].tmpref.size == 32,
-		       "... with the size needed (%zu)",
-		       op.params[1].tmpref.size);
-	}
+	expect(t, res, origin, TEEC_ERROR_SHORT_BUFFER, TEEC_ORIGIN_TRUSTED_APP,
+	       "a NULL temporary output memref: SHORT_BUFFER from the TA");
+	tap_ok(t, op.params[1].tmpref.size == 32, "... with the size needed (%zu)",
+	       op.params[1].tmpref.size);
 
 	/* Whole output memrefs: registered, and shadowed (a mapped TEE shm) */
 	out_reg.buffer = md;

@@ -107,6 +107,8 @@ static int vtee_open(struct tee_context *ctx)
 		return -ENOMEM;
 	}
 	vctx->client = atomic64_inc_return(&vtee_clients);
+	/* As advertised (TEE_GEN_CAP_MEMREF_NULL): the TAs answer size queries */
+	ctx->cap_memref_null = true;
 	mutex_init(&vctx->lock);
 	INIT_LIST_HEAD(&vctx->sessions);
 	ctx->data = vctx;
