@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
 #include <linux/slab.h>
@@ -54,6 +55,7 @@ struct tee_protmem_chunk {
  * @pool:	the generic pool
  * @ops:	the TEE driver's secure-side callbacks
  * @priv:	passed to @ops
+ * @use_case:	enum tee_dma_heap_id given to @ops
  * @cma:	where chunks come from
  * @chunk_size:	size of a chunk (a buffer may need a larger one)
  * @max_size:	most bytes lent at once
@@ -67,6 +69,7 @@ struct tee_protmem_dyn_pool {
 	struct tee_protmem_pool pool;
 	const struct tee_protmem_backend_ops *ops;
 	void *priv;
+	u32 use_case;
 	struct cma *cma;
 	size_t chunk_size;
 	size_t max_size;
@@ -129,7 +132,7 @@ static struct tee_protmem_chunk *tee_protmem_chunk_get(struct tee_protmem_dyn_po
 	ret = tee_protmem_chunk_map(c->pages, csize, false);
 	if (ret)
 		goto err_pmx;
-	ret = dp->ops->lend(dp->priv, dp->pool.use_case, c->paddr, csize);
+	ret = dp->ops->lend(dp->priv, dp->use_case, c->paddr, csize);
 	if (ret)
 		goto err_map;
 	list_add_tail(&c->link, &dp->chunks);
@@ -178,8 +181,8 @@ static int tee_protmem_chunk_alloc(struct tee_protmem_dyn_pool *dp,
 				     &dp->scrub_sync);
 }
 
-static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool, size_t size,
-				 phys_addr_t *paddr)
+static int tee_protmem_dyn_take(struct tee_protmem_pool *pool, size_t size,
+				phys_addr_t *paddr)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 	struct tee_protmem_chunk *c;
@@ -206,8 +209,8 @@ out:
 	return ret;
 }
 
-static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
-				 phys_addr_t paddr, size_t size)
+static void tee_protmem_dyn_put(struct tee_protmem_pool *pool,
+				phys_addr_t paddr, size_t size)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 	struct tee_protmem_chunk *c;
@@ -225,12 +228,42 @@ static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
 	mutex_unlock(&dp->lock);
 }
 
+static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool,
+				 struct sg_table *sgt, size_t size, size_t *offs)
+{
+	phys_addr_t paddr;
+	int ret;
+
+	ret = tee_protmem_dyn_take(pool, size, &paddr);
+	if (ret)
+		return ret;
+	ret = tee_protmem_sgt_set(sgt, paddr, size);
+	if (ret) {
+		tee_protmem_dyn_put(pool, paddr, size);
+		return ret;
+	}
+	/* No parent shared memory: the address says it all */
+	*offs = 0;
+	return 0;
+}
+
+static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
+				 struct sg_table *sgt)
+{
+	phys_addr_t paddr;
+	size_t size;
+
+	tee_protmem_sgt_range(sgt, &paddr, &size);
+	tee_protmem_dyn_put(pool, paddr, size);
+	sg_free_table(sgt);
+}
+
 static int tee_protmem_dyn_attach(struct tee_protmem_pool *pool,
 				  struct device *dev)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 
-	return dp->ops->attach(dp->priv, pool->use_case, dev);
+	return dp->ops->attach(dp->priv, dp->use_case, dev);
 }
 
 static void tee_protmem_dyn_stats(struct tee_protmem_pool *pool,
@@ -258,7 +291,7 @@ static ssize_t tee_protmem_dyn_show_allowed(struct tee_protmem_pool *pool,
 
 	if (!dp->ops->show_allowed)
 		return 0;
-	return dp->ops->show_allowed(dp->priv, pool->use_case, buf);
+	return dp->ops->show_allowed(dp->priv, dp->use_case, buf);
 }
 
 static int tee_protmem_dyn_map_extent(void *ctx, u64 start, u64 len,
@@ -303,6 +336,7 @@ static void tee_protmem_dyn_destroy(struct tee_protmem_pool *pool)
 static const struct tee_protmem_pool_ops tee_protmem_dyn_ops = {
 	.alloc = tee_protmem_dyn_alloc,
 	.free = tee_protmem_dyn_free,
+	.update_shm = tee_protmem_pool_update_shm,
 	.attach = tee_protmem_dyn_attach,
 	.stats = tee_protmem_dyn_stats,
 	.show_allowed = tee_protmem_dyn_show_allowed,
@@ -354,7 +388,7 @@ tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
 	INIT_LIST_HEAD(&dp->chunks);
 	dp->pool.ops = &tee_protmem_dyn_ops;
 	dp->pool.owner = owner;
-	dp->pool.use_case = use_case;
+	dp->use_case = use_case;
 	return &dp->pool;
 }
 EXPORT_SYMBOL_GPL(tee_protmem_dynamic_pool_alloc);
