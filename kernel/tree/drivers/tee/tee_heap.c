@@ -749,13 +749,30 @@ void tee_device_put_all_dma_heaps(struct tee_device *teedev)
 }
 EXPORT_SYMBOL_GPL(tee_device_put_all_dma_heaps);
 
+/* The uAPI structs: one layout on every ABI (also checked by the tests) */
+static_assert(sizeof(struct tee_ioctl_protmem_alloc_data) == 24);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, size) == 0);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, flags) == 8);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, use_case) == 12);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, id) == 16);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, pad) == 20);
+static_assert(sizeof(struct tee_ioctl_shm_register_fd_data) == 24);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, fd) == 0);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, size) == 8);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, flags) == 16);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, id) == 20);
+static_assert(TEE_PROTMEM_SECURE_VIDEO_PLAY == TEE_DMA_HEAP_SECURE_VIDEO_PLAY);
+static_assert(TEE_PROTMEM_TRUSTED_UI == TEE_DMA_HEAP_TRUSTED_UI);
+static_assert(TEE_PROTMEM_SECURE_VIDEO_RECORD ==
+	      TEE_DMA_HEAP_SECURE_VIDEO_RECORD);
+
 /**
  * tee_ioctl_protmem_alloc() - TEE_IOC_PROTMEM_ALLOC
  * @ctx:	the caller's TEE context
  * @udata:	struct tee_ioctl_protmem_alloc_data from user space
  *
- * Return: a DMA-buf file descriptor, or -EINVAL (flags, use case not served
- * by this TEE device, size 0 or too large to round up),
+ * Return: a DMA-buf file descriptor, or -EINVAL (flags or pad not zero, use
+ * case not served by this TEE device, size 0 or too large to round up),
  * -ENOMEM (also for sizes no pool can hold), -ENODEV, -EFAULT.
  */
 int tee_ioctl_protmem_alloc(struct tee_context *ctx,
@@ -769,7 +786,7 @@ int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 
 	if (copy_from_user(&data, udata, sizeof(data)))
 		return -EFAULT;
-	if (data.flags || data.use_case < 1 ||
+	if (data.flags || data.pad || data.use_case < 1 ||
 	    data.use_case > TEE_DMA_HEAP_COUNT)
 		return -EINVAL;
 	if (!data.size || data.size > U64_MAX - PAGE_SIZE + 1)
