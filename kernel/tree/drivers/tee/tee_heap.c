@@ -16,7 +16,8 @@
  *
  * Lifetimes: Linux 6.1 cannot remove a DMA heap, so the three heaps are
  * created on first registration and stay; a heap with no pool registered
- * fails allocations with -ENODEV. A pool is reference-counted: the
+ * fails allocations with -EINVAL, as mainline's does once its TEE driver
+ * is gone. A pool is reference-counted: the
  * registration holds one reference and each buffer another, so a buffer
  * stays valid after its TEE driver unregistered. Each buffer also pins the
  * module implementing the pool, so such a driver cannot be unloaded while
@@ -318,7 +319,8 @@ static struct tee_protmem_pool *tee_heap_get_pool(struct tee_dma_heap *h,
 						  struct tee_device *teedev,
 						  struct tee_device **owner)
 {
-	struct tee_protmem_pool *pool = ERR_PTR(-ENODEV);
+	/* No pool: mainline's heap answers -EINVAL once its driver is gone */
+	struct tee_protmem_pool *pool = ERR_PTR(-EINVAL);
 
 	mutex_lock(&h->lock);
 	if (!h->pool)
@@ -717,10 +719,10 @@ EXPORT_SYMBOL_GPL(tee_device_register_dma_heap);
  * tee_device_put_all_dma_heaps() - withdraw every pool of a TEE device
  * @teedev:	TEE device whose pools go
  *
- * As mainline (6.18), except for the errno: new allocations from the
- * affected heaps fail with -ENODEV; live buffers stay valid and each pool
- * is destroyed with its last buffer. Unlike mainline, another pool may
- * be registered for the use case at once. Context: process, may sleep.
+ * As mainline (6.18): new allocations from the affected heaps fail with
+ * -EINVAL; live buffers stay valid and each pool is destroyed with its
+ * last buffer. Unlike mainline, another pool may be registered for the
+ * use case at once. Context: process, may sleep.
  */
 void tee_device_put_all_dma_heaps(struct tee_device *teedev)
 {
@@ -761,6 +763,8 @@ static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, fd) == 0);
 static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, size) == 8);
 static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, flags) == 16);
 static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, id) == 20);
+/* What register-fd writes back is mainline's TEE_SHM_DMA_BUF */
+static_assert(TEE_IOCTL_SHM_DMA_BUF == TEE_SHM_DMA_BUF);
 static_assert(TEE_PROTMEM_SECURE_VIDEO_PLAY == TEE_DMA_HEAP_SECURE_VIDEO_PLAY);
 static_assert(TEE_PROTMEM_TRUSTED_UI == TEE_DMA_HEAP_TRUSTED_UI);
 static_assert(TEE_PROTMEM_SECURE_VIDEO_RECORD ==
@@ -773,7 +777,7 @@ static_assert(TEE_PROTMEM_SECURE_VIDEO_RECORD ==
  *
  * Return: a DMA-buf file descriptor, or -EINVAL (flags or pad not zero, use
  * case not served by this TEE device, size 0 or too large to round up),
- * -ENOMEM (also for sizes no pool can hold), -ENODEV, -EFAULT.
+ * -ENOMEM (also for sizes no pool can hold), -EFAULT.
  */
 int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 			    struct tee_ioctl_protmem_alloc_data __user *udata)
@@ -896,9 +900,13 @@ err_put_buf:
  * @ctx:	the caller's TEE context
  * @udata:	struct tee_ioctl_shm_register_fd_data from user space
  *
- * Return: a tee_shm file descriptor, or -EINVAL (flags, a DMA-buf not from
- * a protected heap of this TEE device), -EBADF (not an open fd), -ENOMEM,
- * -EFAULT.
+ * As mainline (6.18): @flags must be zero and is written back as
+ * TEE_IOCTL_SHM_DMA_BUF, and every failure to register the DMA-buf (not
+ * an open fd, not a DMA-buf, not from a protected heap of this TEE device,
+ * out of memory) is -EINVAL.
+ *
+ * Return: a tee_shm file descriptor, or -EINVAL, -EFAULT, or an error
+ * from allocating the file descriptor.
  */
 int tee_ioctl_shm_register_fd(struct tee_context *ctx,
 			      struct tee_ioctl_shm_register_fd_data __user *udata)
@@ -913,10 +921,14 @@ int tee_ioctl_shm_register_fd(struct tee_context *ctx,
 		return -EINVAL;
 
 	shm = tee_heap_shm_register(ctx, data.fd);
-	if (IS_ERR(shm))
-		return PTR_ERR(shm);
+	if (IS_ERR(shm)) {
+		pr_debug("tee: register-fd of fd %lld: %ld\n", data.fd,
+			 PTR_ERR(shm));
+		return -EINVAL;
+	}
 
 	data.id = shm->id;
+	data.flags = shm->flags;
 	data.size = shm->size;
 	if (copy_to_user(udata, &data, sizeof(data)))
 		ret = -EFAULT;
