@@ -115,10 +115,15 @@ struct tee_heap_attachment {
  * struct tee_heap_shm - shared memory registered from a protected DMA-buf
  * @shm:	the shared memory; first, so tee_shm_release() frees us
  * @dmabuf:	the buffer (a reference is held)
+ * @parent_shm:	shared memory of the pool the buffer lies in, if the pool's
+ *		update_shm said so (it lives as long as the pool)
+ * @offset:	the buffer's offset in @parent_shm
  */
 struct tee_heap_shm {
 	struct tee_shm shm;
 	struct dma_buf *dmabuf;
+	struct tee_shm *parent_shm;
+	size_t offset;
 };
 
 static const char * const tee_heap_names[TEE_DMA_HEAP_COUNT + 1] = {
@@ -865,12 +870,13 @@ static struct tee_shm *tee_heap_shm_register(struct tee_context *ctx, s64 fd)
 	if (buf->pool->ops->update_shm) {
 		ret = buf->pool->ops->update_shm(buf->pool, &buf->table,
 						 buf->offs, shm, &parent_shm);
-		if (!ret && parent_shm) {
-			pr_warn_once("tee: pools with parent shared memory are not supported\n");
-			ret = -EOPNOTSUPP;
-		}
 		if (ret)
 			goto err_free;
+		/* As mainline: memrefs then go as the parent, at offset */
+		if (parent_shm) {
+			hshm->parent_shm = parent_shm;
+			hshm->offset = buf->offs;
+		}
 	} else {
 		shm->paddr = buf->paddr;
 	}
@@ -950,6 +956,24 @@ void tee_heap_shm_release(struct tee_shm *shm)
 
 	static_assert(offsetof(struct tee_heap_shm, shm) == 0);
 	dma_buf_put(hshm->dmabuf);
+}
+
+/**
+ * tee_heap_shm_parent() - what a memref to register-fd shared memory means
+ * @shm:	shared memory with TEE_SHM_DMA_BUF set
+ * @offs:	set to the buffer's offset in the parent, if there is one
+ *
+ * Return: the shared memory of the pool the buffer lies in, as the pool's
+ * update_shm gave it, or NULL when the buffer is passed as itself.
+ */
+struct tee_shm *tee_heap_shm_parent(struct tee_shm *shm, size_t *offs)
+{
+	struct tee_heap_shm *hshm = container_of(shm, struct tee_heap_shm, shm);
+
+	if (!hshm->parent_shm)
+		return NULL;
+	*offs = hshm->offset;
+	return hshm->parent_shm;
 }
 
 /**

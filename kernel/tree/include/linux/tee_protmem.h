@@ -76,8 +76,9 @@ struct tee_protmem_pool_stats {
  * @update_shm:	(mainline) fill in @shm (shm->paddr) for registering the
  *		buffer as TEE shared memory, or point @parent_shm at shared
  *		memory of the pool the buffer lies in at offset @offs.
- *		protmem: optional (the core then sets shm->paddr from @sgt);
- *		a @parent_shm is not supported (register-fd fails).
+ *		A memref to the registered buffer then goes to the driver as
+ *		@parent_shm at @offs plus the memref's offset, as mainline.
+ *		protmem: optional (the core then sets shm->paddr from @sgt).
  * @destroy_pool: (mainline) free the pool; called once the pool is
  *		unregistered and its last buffer is gone.
  * @attach:	(protmem, optional) 0 if @dev may access the pool's buffers,
