@@ -3,9 +3,11 @@
  * tee_mainline_api - a TEE driver written against mainline's (6.18)
  * protected-memory interface works on ours: tee_protmem_mainline.ko
  * registers mainline's static pool (secure-video) and a pool with
- * mainline's four ops (trusted-ui); buffers are allocated from the heaps,
- * mapped for a device, registered as TEE shared memory and freed through
- * them, and tee_device_put_all_dma_heaps() destroys the pools.
+ * mainline's four ops (trusted-ui) that places buffers in a parent shared
+ * memory, as OP-TEE's dynamic pools do; buffers are allocated from the
+ * heaps, mapped for a device, registered as TEE shared memory, passed to
+ * the driver as memrefs and freed through them, and
+ * tee_device_put_all_dma_heaps() destroys the pools.
  *
  * The heaps are global (one pool per use case), so vtee is unloaded for
  * the test and loaded again afterwards with the parameters it had.
@@ -131,14 +133,18 @@ static int mt_unload(void)
 	return syscall(SYS_delete_module, MT_MOD, O_NONBLOCK) ? -errno : 0;
 }
 
-/* Allocate from @heap, map, register with @tee; the buffer fd or -errno */
+/*
+ * Allocate from @heap, map, register with @tee: the buffer fd or -errno;
+ * the shm fd into @shm_fd (-1 if none) and its id into @id.
+ */
 static int mt_buffer(struct tap *t, int tee, const char *heap, uint64_t len,
-		     const char *what)
+		     const char *what, int *shm_fd, int32_t *id)
 {
 	struct tee_ioctl_shm_register_fd_data d = { 0 };
 	char verdict[128];
 	int buf, shm, ret;
 
+	*shm_fd = -1;
 	buf = pm_heap_alloc_path(heap, len);
 	if (!tap_ok(t, buf >= 0, "%s: %s allocates %" PRIu64 " bytes", what,
 		    heap, len)) {
@@ -158,16 +164,35 @@ static int mt_buffer(struct tap *t, int tee, const char *heap, uint64_t len,
 		tap_diag("register-fd: %s, size %llu, id %d, flags %#x",
 			 shm < 0 ? strerror(-shm) : "ok",
 			 (unsigned long long)d.size, d.id, d.flags);
-	if (shm >= 0)
-		close(shm);
+	*shm_fd = shm;
+	*id = d.id;
 	return buf;
+}
+
+/* Invoke with a memref to @id at @offs; what the driver got (ret, origin) */
+static void mt_memref(struct tap *t, int tee, int32_t id, uint64_t offs,
+		      int want_parent, uint64_t want_offs, const char *what)
+{
+	struct tee_ioctl_param p;
+	struct pm_res r;
+
+	p = pm_p_memref(TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT, id, offs, 4096);
+	r = pm_invoke(tee, 0, 0, &p, 1);
+	if (!tap_ok(t, !r.err && r.ret == (want_parent ? 0u : 1u) &&
+		       r.origin == want_offs,
+		    "%s: a memref at %" PRIu64 " reaches the driver as %s at %" PRIu64,
+		    what, offs, want_parent ? "the parent shm" : "itself",
+		    want_offs))
+		tap_diag("invoke: %s, ret %u, offset %u",
+			 r.err ? strerror(-r.err) : "ok", r.ret, r.origin);
 }
 
 static void test_driver(struct tap *t)
 {
 	struct tee_ioctl_version_data v;
-	int tee, a, b, c, ret;
-	long allocs, frees;
+	int tee, a, b, c, ret, shm_a, shm_b;
+	int32_t id_a = 0, id_b = 0;
+	long allocs, frees, offs;
 
 	tap_ok(t, mt_info("register secure-video") == 0,
 	       "tee_device_register_dma_heap(secure-video, mainline's static pool) succeeds");
@@ -192,12 +217,32 @@ static void test_driver(struct tap *t)
 		return;
 	}
 
-	a = mt_buffer(t, tee, SV_HEAP, 64 * 1024, "static pool");
-	b = mt_buffer(t, tee, TUI_HEAP, 128 * 1024, "own pool");
+	a = mt_buffer(t, tee, SV_HEAP, 64 * 1024, "static pool", &shm_a, &id_a);
+	b = pm_heap_alloc_path(TUI_HEAP, 64 * 1024);	/* b's offset is not 0 */
+	if (b >= 0)
+		close(b);
+	b = pm_heap_alloc_path(TUI_HEAP, 64 * 1024);
+	c = mt_buffer(t, tee, TUI_HEAP, 128 * 1024, "own pool", &shm_b, &id_b);
 	allocs = mt_info("allocs");
-	tap_ok(t, allocs == 1 && mt_info("update_shm") == 1,
-	       "own pool: alloc and update_shm ran once each (%ld, %ld)",
+	tap_ok(t, allocs == 3 && mt_info("update_shm") == 1,
+	       "own pool: alloc ran thrice, update_shm once (%ld, %ld)",
 	       allocs, mt_info("update_shm"));
+	offs = mt_info("last offs");
+	tap_ok(t, mt_info("parent") == 1 && offs > 0,
+	       "own pool: its update_shm put the buffer at %ld in a parent shm",
+	       offs);
+	if (shm_a >= 0)
+		mt_memref(t, tee, id_a, 8192, 0, 8192, "static pool");
+	if (shm_b >= 0)
+		mt_memref(t, tee, id_b, 8192, 1, (uint64_t)offs + 8192,
+			  "own pool");
+	if (shm_a >= 0)
+		close(shm_a);
+	if (shm_b >= 0)
+		close(shm_b);
+	if (b >= 0)
+		close(b);
+	b = c;
 
 	/* The whole static pool, then nothing more */
 	c = pm_heap_alloc_path(SV_HEAP, MT_STATIC_SIZE - 64 * 1024);
@@ -209,7 +254,7 @@ static void test_driver(struct tap *t)
 	if (ret >= 0)
 		close(ret);
 	ret = pm_heap_alloc_path(TUI_HEAP, MT_OWN_SIZE);
-	if (!tap_ok(t, ret == -ENOMEM, "own pool: its size with 128 KiB taken fails with ENOMEM"))
+	if (!tap_ok(t, ret == -ENOMEM, "own pool: its size with a buffer taken fails with ENOMEM"))
 		tap_diag("ret %d", ret);
 	if (ret >= 0)
 		close(ret);
@@ -220,8 +265,8 @@ static void test_driver(struct tap *t)
 		close(a);
 	if (b >= 0)
 		close(b);
-	tap_ok(t, frees == 0 && mt_info("frees") == 1,
-	       "own pool: free ran when the buffer's last fd closed");
+	tap_ok(t, frees == 2 && mt_info("frees") == 3,
+	       "own pool: free ran when each buffer's last fd closed");
 	c = pm_heap_alloc_path(SV_HEAP, MT_STATIC_SIZE);
 	tap_ok(t, c >= 0, "static pool: the whole pool allocates again once freed");
 	if (c >= 0)

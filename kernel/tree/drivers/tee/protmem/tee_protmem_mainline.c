@@ -6,7 +6,9 @@
  * It uses only what mainline's <linux/tee_core.h> declares: a carveout
  * pool from tee_protmem_static_pool_alloc() for secure-video, a pool of its
  * own with mainline's four ops (as OP-TEE's are written) for trusted-ui,
- * tee_device_register_dma_heap() and tee_device_put_all_dma_heaps(). Its
+ * which places its buffers in a parent shared memory as OP-TEE's dynamic
+ * pools do, tee_device_register_dma_heap() and
+ * tee_device_put_all_dma_heaps(). Its
  * "carveouts" are pages from the page allocator that nothing protects:
  * this tests the interface, not protection.
  *
@@ -14,7 +16,11 @@
  * global, one pool per use case) and drives it through debugfs, in
  * tee_protmem_mainline/:
  *   info	what registration answered, how often each op of the
- *		driver's own pool ran
+ *		driver's own pool ran, the offset its last update_shm gave
+ *
+ * TEE_IOC_INVOKE on its TEE device reports what the driver got for a
+ * memref in parameter 0: ret 0 if the shared memory is the own pool's
+ * parent, 1 otherwise; ret_origin the offset in it.
  *   map	write a DMA-buf fd: attach it to a platform device of this
  *		module, map it, check the mapping, unmap, detach;
  *		read: the outcome
@@ -52,18 +58,22 @@
  * @gen:	the allocator over @base
  * @base:	physical start
  * @size:	bytes
+ * @parent:	shared memory covering the pool, if buffers go as part of it
  */
 struct tpm_pool {
 	struct tee_protmem_pool pool;
 	struct gen_pool *gen;
 	phys_addr_t base;
 	size_t size;
+	struct tee_shm *parent;
 };
 
 /**
  * struct tpm_state - the module's state
  * @pdev:	the platform device buffers are mapped for
  * @teedev:	the TEE device the heaps belong to
+ * @ctx:	a kernel context on @teedev, for @parent
+ * @parent:	the own pool's memory as shared memory
  * @static_pages: memory behind the static pool
  * @own_pages:	memory behind the driver's own pool
  * @reg_static:	tee_device_register_dma_heap() for secure-video
@@ -74,6 +84,7 @@ struct tpm_pool {
  * @frees:	its free calls
  * @update_shms: its update_shm calls
  * @destroys:	its destroy_pool calls
+ * @last_offs:	the offset its last update_shm gave
  * @put_all:	tee_device_put_all_dma_heaps() was called
  * @lock:	serializes @map_result and @put_all
  * @map_result:	what the last write to "map" found
@@ -82,6 +93,8 @@ struct tpm_pool {
 struct tpm_state {
 	struct platform_device *pdev;
 	struct tee_device *teedev;
+	struct tee_context *ctx;
+	struct tee_shm *parent;
 	struct page *static_pages;
 	struct page *own_pages;
 	int reg_static;
@@ -92,6 +105,7 @@ struct tpm_state {
 	atomic_t frees;
 	atomic_t update_shms;
 	atomic_t destroys;
+	size_t last_offs;
 	bool put_all;
 	struct mutex lock;	/* serializes map_result and put_all */
 	char map_result[128];
@@ -144,8 +158,13 @@ static int tpm_pool_update_shm(struct tee_protmem_pool *pool,
 {
 	struct tpm_pool *mp = to_tpm_pool(pool);
 
-	shm->paddr = mp->base + offs;
-	*parent_shm = NULL;
+	if (mp->parent) {
+		*parent_shm = mp->parent;
+	} else {
+		shm->paddr = mp->base + offs;
+		*parent_shm = NULL;
+	}
+	tpm.last_offs = offs;
 	atomic_inc(&tpm.update_shms);
 	return 0;
 }
@@ -167,7 +186,8 @@ static const struct tee_protmem_pool_ops tpm_pool_ops = {
 };
 
 static struct tee_protmem_pool *tpm_pool_alloc_pool(phys_addr_t base,
-						    size_t size)
+						    size_t size,
+						    struct tee_shm *parent)
 {
 	struct tpm_pool *mp;
 	int ret;
@@ -185,6 +205,7 @@ static struct tee_protmem_pool *tpm_pool_alloc_pool(phys_addr_t base,
 		goto err_destroy;
 	mp->base = base;
 	mp->size = size;
+	mp->parent = parent;
 	mp->pool.ops = &tpm_pool_ops;
 	return &mp->pool;
 
@@ -212,11 +233,51 @@ static void tpm_release(struct tee_context *ctx)
 {
 }
 
+/* What the driver got for the memref in parameter 0 */
+static int tpm_invoke_func(struct tee_context *ctx,
+			   struct tee_ioctl_invoke_arg *arg,
+			   struct tee_param *param)
+{
+	u64 type;
+
+	if (arg->num_params < 1)
+		return -EINVAL;
+	type = param[0].attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK;
+	if (type < TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT ||
+	    type > TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT)
+		return -EINVAL;
+	arg->ret = param[0].u.memref.shm && param[0].u.memref.shm == tpm.parent ?
+		   0 : 1;
+	arg->ret_origin = param[0].u.memref.shm_offs;
+	return 0;
+}
+
+/* Shared memory needs no registration with a secure world here */
+static int tpm_shm_register(struct tee_context *ctx, struct tee_shm *shm,
+			    struct page **pages, size_t num_pages,
+			    unsigned long start)
+{
+	return 0;
+}
+
+static int tpm_shm_unregister(struct tee_context *ctx, struct tee_shm *shm)
+{
+	return 0;
+}
+
 static const struct tee_driver_ops tpm_tee_ops = {
 	.get_version = tpm_get_version,
 	.open = tpm_open,
 	.release = tpm_release,
+	.invoke_func = tpm_invoke_func,
+	.shm_register = tpm_shm_register,
+	.shm_unregister = tpm_shm_unregister,
 };
+
+static int tpm_match(struct tee_ioctl_version_data *ver, const void *data)
+{
+	return ver->impl_id == TPM_IMPL_ID;
+}
 
 static const struct tee_desc tpm_tee_desc = {
 	.name = TPM_NAME,
@@ -247,6 +308,8 @@ static int tpm_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "frees: %d\n", atomic_read(&tpm.frees));
 	seq_printf(m, "update_shm: %d\n", atomic_read(&tpm.update_shms));
 	seq_printf(m, "destroys: %d\n", atomic_read(&tpm.destroys));
+	seq_printf(m, "parent: %d\n", tpm.parent ? 1 : 0);
+	seq_printf(m, "last offs: %zu\n", tpm.last_offs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tpm_info);
@@ -347,7 +410,8 @@ static const struct file_operations tpm_put_all_fops = {
 
 static struct page *tpm_pages(size_t size)
 {
-	return alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(size));
+	/* Compound: tee_shm_register_kernel_buf() takes page references */
+	return alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP, get_order(size));
 }
 
 static int __init tpm_init(void)
@@ -384,13 +448,25 @@ static int __init tpm_init(void)
 	pool = tee_protmem_static_pool_alloc(page_to_phys(tpm.static_pages),
 					     TPM_STATIC_SIZE);
 	tpm.reg_static = tpm_register(TEE_DMA_HEAP_SECURE_VIDEO_PLAY, pool);
-	pool = tpm_pool_alloc_pool(page_to_phys(tpm.own_pages), TPM_OWN_SIZE);
+	/* The own pool's memory as shared memory: its buffers go as part */
+	tpm.ctx = tee_client_open_context(NULL, tpm_match, NULL, NULL);
+	if (IS_ERR(tpm.ctx)) {
+		tpm.ctx = NULL;
+	} else {
+		tpm.parent = tee_shm_register_kernel_buf(tpm.ctx,
+							 page_address(tpm.own_pages),
+							 TPM_OWN_SIZE);
+		if (IS_ERR(tpm.parent))
+			tpm.parent = NULL;
+	}
+	pool = tpm_pool_alloc_pool(page_to_phys(tpm.own_pages), TPM_OWN_SIZE,
+				   tpm.parent);
 	tpm.reg_own = tpm_register(TEE_DMA_HEAP_TRUSTED_UI, pool);
 	/* Both must fail and leave the pool with us (destroyed at once) */
 	pool = tee_protmem_static_pool_alloc(page_to_phys(spare),
 					     TPM_SPARE_SIZE);
 	tpm.reg_busy = tpm_register(TEE_DMA_HEAP_SECURE_VIDEO_PLAY, pool);
-	pool = tpm_pool_alloc_pool(page_to_phys(spare), TPM_SPARE_SIZE);
+	pool = tpm_pool_alloc_pool(page_to_phys(spare), TPM_SPARE_SIZE, NULL);
 	tpm.reg_bad_id = tpm_register((enum tee_dma_heap_id)4, pool);
 	/* Had either worked, the spare memory would be in use: leak it */
 	if (tpm.reg_busy && tpm.reg_bad_id)
@@ -421,6 +497,10 @@ static void __exit tpm_exit(void)
 	debugfs_remove_recursive(tpm.dir);
 	if (!tpm.put_all)
 		tee_device_put_all_dma_heaps(tpm.teedev);
+	if (tpm.parent)
+		tee_shm_free(tpm.parent);
+	if (tpm.ctx)
+		tee_client_close_context(tpm.ctx);
 	tee_device_unregister(tpm.teedev);
 	/*
 	 * With every buffer gone the pools are destroyed by now; a buffer
