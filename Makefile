@@ -13,9 +13,13 @@ GUEST_LDFLAGS := -static
 # Debian packages the build, the guest and the tests need.
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
-	pkg-config
+	pkg-config gcc-multilib libc6-dev-i386
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
+# The uAPI tests also run as 32-bit programs, through the kernel's compat
+# path: <name>-i386, every TAP line prefixed "i386: ".
+GUEST_TESTS_32 := $(patsubst %,$(BUILD)/tests/%-i386,heap_system protmem_heap \
+	tee_protmem tee_sdp)
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
 TAP_H := $(wildcard tests/lib/*.h)
 
@@ -58,18 +62,23 @@ kernel-fast kernel-debug: kernel-%: deps
 guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
-userspace: $(GUEST_TESTS) $(BUILD)/bin/protmem-demo teec $(BUILD)/bin/teec-example
+userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
+	$(BUILD)/bin/teec-example
 
 headers: deps
 	kernel/build headers
 
-$(GUEST_TESTS): | headers
+$(GUEST_TESTS) $(GUEST_TESTS_32): | headers
 
 host-tests: $(HOST_TESTS) teec
 
 $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/%-i386: tests/guest/%.c $(TAP_H)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(CFLAGS) $(UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
 
 $(BUILD)/host-tests/%: tests/host/%.c $(TAP_H)
 	@mkdir -p $(@D)

@@ -43,6 +43,49 @@
 #include "ref_crypto.h"
 #include "tap.h"
 
+/*
+ * ---- uAPI layouts ---------------------------------------------------------
+ * The structs of our uAPI (and mainline's we rely on) have one layout on
+ * every ABI: the 32-bit (i386) build of each test checks it too, so a
+ * difference fails the build rather than the ioctl.
+ */
+#include <assert.h>
+#include <stddef.h>
+
+static_assert(sizeof(struct tee_ioctl_protmem_alloc_data) == 24,
+	      "tee_ioctl_protmem_alloc_data size");
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, size) == 0,
+	      "protmem_alloc.size");
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, flags) == 8,
+	      "protmem_alloc.flags");
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, use_case) == 12,
+	      "protmem_alloc.use_case");
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, id) == 16,
+	      "protmem_alloc.id");
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, pad) == 20,
+	      "protmem_alloc.pad");
+static_assert(sizeof(struct tee_ioctl_shm_register_fd_data) == 24,
+	      "tee_ioctl_shm_register_fd_data size");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, fd) == 0,
+	      "register_fd.fd");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, size) == 8,
+	      "register_fd.size");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, flags) == 16,
+	      "register_fd.flags");
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, id) == 20,
+	      "register_fd.id");
+static_assert(sizeof(struct dma_heap_allocation_data) == 24,
+	      "dma_heap_allocation_data size");
+static_assert(sizeof(struct tee_ioctl_param) == 32, "tee_ioctl_param size");
+static_assert(sizeof(struct tee_ioctl_open_session_arg) == 56,
+	      "tee_ioctl_open_session_arg size (params follow, 8-aligned)");
+static_assert(sizeof(struct tee_ioctl_invoke_arg) == 24,
+	      "tee_ioctl_invoke_arg size (params follow, 8-aligned)");
+static_assert(_IOC_NR(TEE_IOC_PROTMEM_ALLOC) == 0x80,
+	      "TEE_IOC_PROTMEM_ALLOC nr clear of mainline's");
+static_assert(_IOC_NR(TEE_IOC_SHM_REGISTER_FD) == 8,
+	      "TEE_IOC_SHM_REGISTER_FD nr as mainline");
+
 /* ---- constants ---------------------------------------------------------- */
 
 #define PM_TEE_DEV		"/dev/tee0"
@@ -534,6 +577,18 @@ static inline int pm_protmem_alloc(int tee, uint64_t size, uint32_t flags,
 	if (out)
 		*out = d;
 	return ret;
+}
+
+/* TEE_IOC_PROTMEM_ALLOC with @pad set; dma-buf fd or -errno. */
+static inline int pm_protmem_alloc_pad(int tee, uint64_t size,
+				       uint32_t use_case, uint32_t pad)
+{
+	struct tee_ioctl_protmem_alloc_data d = {
+		.size = size, .use_case = use_case, .pad = pad,
+	};
+	int ret = ioctl(tee, TEE_IOC_PROTMEM_ALLOC, &d);
+
+	return ret < 0 ? -errno : ret;
 }
 
 /* A protected buffer from a heap, registered as TEE shared memory. */

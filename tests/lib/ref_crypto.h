@@ -181,18 +181,62 @@ static inline void ref_aes128_ctr(const uint8_t key[REF_AES128_KEY],
 
 /* ---- SHA-256 ------------------------------------------------------------- */
 
-/* floor(cbrt(v)) / floor(sqrt(v)) of 128-bit integers, by bisection */
-static inline uint64_t ref_iroot(unsigned __int128 v, unsigned int k)
+/*
+ * 128-bit unsigned integers from two 64-bit halves: i386 has no __int128,
+ * and the 32-bit builds of the tests share this file.
+ */
+struct ref_u128 {
+	uint64_t hi, lo;
+};
+
+/* @a * @b, the full 128-bit product */
+static inline struct ref_u128 ref_mul64(uint64_t a, uint64_t b)
+{
+	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+	struct ref_u128 r;
+
+	r.lo = (mid << 32) | (uint32_t)p00;
+	r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+	return r;
+}
+
+/* @a * @b modulo 2^128 */
+static inline struct ref_u128 ref_mul128(struct ref_u128 a, uint64_t b)
+{
+	struct ref_u128 r = ref_mul64(a.lo, b);
+
+	r.hi += a.hi * b;
+	return r;
+}
+
+static inline int ref_le128(struct ref_u128 a, struct ref_u128 b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo <= b.lo);
+}
+
+/* floor(cbrt(v)) (k = 3) / floor(sqrt(v)) (k = 2) of v = p * 2^shift */
+static inline uint64_t ref_iroot(uint64_t p, unsigned int shift,
+				 unsigned int k)
 {
 	uint64_t lo = 0, hi = (uint64_t)1 << (k == 2 ? 63 : 43), mid;
-	unsigned __int128 p;
+	struct ref_u128 v, sq;
 
+	v.hi = shift >= 64 ? p << (shift - 64) : p >> (64 - shift);
+	v.lo = shift >= 64 ? 0 : p << shift;
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;
-		p = (unsigned __int128)mid * mid;
-		if (k == 3)
-			p *= mid;
-		if (p <= v)
+		sq = ref_mul64(mid, mid);
+		if (k == 3) {
+			/* mid^2 >= 2^85: mid^3 > 2^127, more than any v here */
+			if (sq.hi >> 21) {
+				hi = mid - 1;
+				continue;
+			}
+			sq = ref_mul128(sq, mid);
+		}
+		if (ref_le128(sq, v))
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -223,8 +267,8 @@ static inline const uint32_t *ref_sha256_consts(void)
 		if (!prime)
 			continue;
 		if (n < 8)
-			c[n] = (uint32_t)ref_iroot((unsigned __int128)p << 64, 2);
-		c[8 + n] = (uint32_t)ref_iroot((unsigned __int128)p << 96, 3);
+			c[n] = (uint32_t)ref_iroot(p, 64, 2);
+		c[8 + n] = (uint32_t)ref_iroot(p, 96, 3);
 		n++;
 	}
 	ready = 1;

@@ -16,6 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The 32-bit (i386) builds of a test say so in every test name */
+#if defined(__i386__)
+#define TAP_ABI	"i386: "
+#else
+#define TAP_ABI	""
+#endif
+
 struct tap {
 	int n;		/* tests run so far */
 	int failed;	/* of which failed */
@@ -35,7 +42,7 @@ static inline void tap_vreport(struct tap *t, int ok, const char *fmt,
 	t->n++;
 	if (!ok)
 		t->failed++;
-	printf("%sok %d - ", ok ? "" : "not ", t->n);
+	printf("%sok %d - " TAP_ABI, ok ? "" : "not ", t->n);
 	vprintf(fmt, ap);
 	printf("\n");
 }
@@ -62,7 +69,7 @@ static inline void tap_skip(struct tap *t, const char *why, const char *fmt,
 	va_list ap;
 
 	t->n++;
-	printf("ok %d - ", t->n);
+	printf("ok %d - " TAP_ABI, t->n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);

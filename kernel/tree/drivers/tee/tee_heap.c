@@ -11,9 +11,14 @@
  * devices the pool allows. TEE_IOC_SHM_REGISTER_FD turns such a buffer
  * into TEE shared memory for a trusted application.
  *
+ * The driver interface has mainline's shape (6.18): pools with alloc,
+ * free, update_shm and destroy_pool, each buffer an sg table the pool
+ * fills; protmem's additions (attach policy, statistics) are optional ops.
+ *
  * Lifetimes: Linux 6.1 cannot remove a DMA heap, so the three heaps are
  * created on first registration and stay; a heap with no pool registered
- * fails allocations with -ENODEV. A pool is reference-counted: the
+ * fails allocations with -EINVAL, as mainline's does once its TEE driver
+ * is gone. A pool is reference-counted: the
  * registration holds one reference and each buffer another, so a buffer
  * stays valid after its TEE driver unregistered. Each buffer also pins the
  * module implementing the pool, so such a driver cannot be unloaded while
@@ -80,7 +85,9 @@ struct tee_heap_sysfs {
  * @heap:	heap (use case) the buffer belongs to
  * @pool:	pool the range came from (a reference is held)
  * @teedev:	TEE device of @pool (a reference is held)
- * @paddr:	physical start of the range
+ * @table:	the memory, as the pool described it
+ * @offs:	what the pool's update_shm needs (its alloc said so)
+ * @paddr:	physical start of the memory
  * @size:	size in bytes, a page multiple
  * @id:		identifier within @heap
  */
@@ -88,6 +95,8 @@ struct tee_heap_buffer {
 	struct tee_dma_heap *heap;
 	struct tee_protmem_pool *pool;
 	struct tee_device *teedev;
+	struct sg_table table;
+	size_t offs;
 	phys_addr_t paddr;
 	size_t size;
 	int id;
@@ -95,7 +104,7 @@ struct tee_heap_buffer {
 
 /**
  * struct tee_heap_attachment - one device's view of a buffer
- * @table:	single-entry table holding the device's DMA address
+ * @table:	copy of the buffer's table, mapped for the device
  * @resource:	true when mapped with dma_map_resource() (no struct page)
  */
 struct tee_heap_attachment {
@@ -107,10 +116,15 @@ struct tee_heap_attachment {
  * struct tee_heap_shm - shared memory registered from a protected DMA-buf
  * @shm:	the shared memory; first, so tee_shm_release() frees us
  * @dmabuf:	the buffer (a reference is held)
+ * @parent_shm:	shared memory of the pool the buffer lies in, if the pool's
+ *		update_shm said so (it lives as long as the pool)
+ * @offset:	the buffer's offset in @parent_shm
  */
 struct tee_heap_shm {
 	struct tee_shm shm;
 	struct dma_buf *dmabuf;
+	struct tee_shm *parent_shm;
+	size_t offset;
 };
 
 static const char * const tee_heap_names[TEE_DMA_HEAP_COUNT + 1] = {
@@ -148,11 +162,31 @@ static void tee_protmem_pool_put(struct tee_protmem_pool *pool)
 	module_put(owner);
 }
 
-/* The range is one block of memory with struct pages from start to end */
+/*
+ * The memory has struct pages; otherwise it is one range whose physical
+ * address the pool put in sg_dma_address() (see tee_protmem_pool_ops).
+ */
 static bool tee_heap_has_pages(struct tee_heap_buffer *buf)
 {
-	return pfn_valid(PHYS_PFN(buf->paddr)) &&
-	       pfn_valid(PHYS_PFN(buf->paddr + buf->size - 1));
+	return sg_page(buf->table.sgl);
+}
+
+/* A copy of the buffer's table for one attachment, as mainline does */
+static int tee_heap_copy_table(struct sg_table *dst, struct sg_table *src)
+{
+	struct scatterlist *dst_sg, *src_sg;
+	int ret, i;
+
+	ret = sg_alloc_table(dst, src->orig_nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+	dst_sg = dst->sgl;
+	for_each_sgtable_sg(src, src_sg, i) {
+		sg_set_page(dst_sg, sg_page(src_sg), src_sg->length,
+			    src_sg->offset);
+		dst_sg = sg_next(dst_sg);
+	}
+	return 0;
 }
 
 static int tee_heap_attach(struct dma_buf *dmabuf,
@@ -162,7 +196,8 @@ static int tee_heap_attach(struct dma_buf *dmabuf,
 	struct tee_heap_attachment *a;
 	int ret;
 
-	ret = buf->pool->ops->attach(buf->pool, attachment->dev);
+	ret = buf->pool->ops->attach ?
+	      buf->pool->ops->attach(buf->pool, attachment->dev) : 0;
 	if (ret) {
 		dev_dbg(attachment->dev, "not allowed to access %s buffers\n",
 			tee_heap_names[buf->heap->use_case]);
@@ -172,7 +207,10 @@ static int tee_heap_attach(struct dma_buf *dmabuf,
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = sg_alloc_table(&a->table, 1, GFP_KERNEL);
+	if (tee_heap_has_pages(buf))
+		ret = tee_heap_copy_table(&a->table, &buf->table);
+	else
+		ret = sg_alloc_table(&a->table, 1, GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -202,7 +240,6 @@ static struct sg_table *tee_heap_map_dma_buf(struct dma_buf_attachment *attachme
 	/* The CPU never touches the memory: no cache maintenance */
 	if (tee_heap_has_pages(buf)) {
 		a->resource = false;
-		sg_set_page(sg, pfn_to_page(PHYS_PFN(buf->paddr)), buf->size, 0);
 		ret = dma_map_sgtable(attachment->dev, &a->table, dir,
 				      DMA_ATTR_SKIP_CPU_SYNC);
 		if (ret)
@@ -255,7 +292,7 @@ static void tee_heap_dma_buf_release(struct dma_buf *dmabuf)
 	struct tee_heap_buffer *buf = dmabuf->priv;
 	struct tee_dma_heap *h = buf->heap;
 
-	buf->pool->ops->free(buf->pool, buf->paddr, buf->size);
+	buf->pool->ops->free(buf->pool, &buf->table);
 	atomic64_dec(&h->live);
 	ida_free(&h->ids, buf->id);
 	tee_device_put(buf->teedev);
@@ -285,7 +322,8 @@ static struct tee_protmem_pool *tee_heap_get_pool(struct tee_dma_heap *h,
 						  struct tee_device *teedev,
 						  struct tee_device **owner)
 {
-	struct tee_protmem_pool *pool = ERR_PTR(-ENODEV);
+	/* No pool: mainline's heap answers -EINVAL once its driver is gone */
+	struct tee_protmem_pool *pool = ERR_PTR(-EINVAL);
 
 	mutex_lock(&h->lock);
 	if (!h->pool)
@@ -306,6 +344,31 @@ static struct tee_protmem_pool *tee_heap_get_pool(struct tee_dma_heap *h,
 out:
 	mutex_unlock(&h->lock);
 	return pool;
+}
+
+/*
+ * The pool's table must cover exactly the buffer; set the buffer's
+ * physical start. Memory without struct pages must be one range.
+ */
+static int tee_heap_check_table(struct tee_heap_buffer *buf)
+{
+	struct scatterlist *sg;
+	size_t len = 0;
+	int i;
+
+	if (!buf->table.sgl || !buf->table.orig_nents)
+		return -EINVAL;
+	if (!tee_heap_has_pages(buf)) {
+		if (buf->table.orig_nents != 1)
+			return -EINVAL;
+		buf->paddr = sg_dma_address(buf->table.sgl);
+		len = buf->table.sgl->length;
+	} else {
+		buf->paddr = sg_phys(buf->table.sgl);
+		for_each_sgtable_sg(&buf->table, sg, i)
+			len += sg->length;
+	}
+	return len == buf->size ? 0 : -EINVAL;
 }
 
 static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
@@ -342,9 +405,12 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 		goto err_put;
 	buf->id = ret;
 
-	ret = pool->ops->alloc(pool, size, &buf->paddr);
+	ret = pool->ops->alloc(pool, &buf->table, size, &buf->offs);
 	if (ret)
 		goto err_id;
+	ret = tee_heap_check_table(buf);
+	if (ret)
+		goto err_pool_free;
 
 	exp_info.exp_name = tee_heap_names[h->use_case];
 	exp_info.ops = &tee_heap_buf_ops;
@@ -361,7 +427,7 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 	return dmabuf;
 
 err_pool_free:
-	pool->ops->free(pool, buf->paddr, size);
+	pool->ops->free(pool, &buf->table);
 err_id:
 	ida_free(&h->ids, buf->id);
 err_put:
@@ -594,18 +660,19 @@ DEFINE_SHOW_ATTRIBUTE(tee_heap_map);
 /**
  * tee_device_register_dma_heap() - provide a pool for a protected heap
  * @teedev:	TEE device the pool belongs to
- * @pool:	the pool; @pool->use_case selects the heap. The core takes
- *		over the caller's reference: @pool->ops->destroy_pool is
- *		called once the pool is unregistered and its last buffer is
- *		gone.
+ * @id:		use case; selects the heap "protected,<use-case>"
+ * @pool:	the pool. On success the core owns it: @pool->ops->destroy_pool
+ *		is called once the pool is unregistered and its last buffer is
+ *		gone. On failure it stays the caller's.
  *
- * Creates the heap "protected,<use-case>" on first use. Context: process,
- * may sleep.
+ * As mainline (6.18). Creates the heap on first use. Context: process, may
+ * sleep.
  *
- * Return: 0; -EINVAL for an unknown use case; -EBUSY if another pool
- * already serves the use case; an error from dma_heap_add().
+ * Return: 0; -EINVAL for an unknown @id or no @pool; -EBUSY if another
+ * pool already serves @id; an error from dma_heap_add().
  */
 int tee_device_register_dma_heap(struct tee_device *teedev,
+				 enum tee_dma_heap_id id,
 				 struct tee_protmem_pool *pool)
 {
 	struct dma_heap_export_info exp_info = { .ops = &tee_dma_heap_ops };
@@ -613,16 +680,16 @@ int tee_device_register_dma_heap(struct tee_device *teedev,
 	struct dma_heap *heap;
 	int ret = 0;
 
-	if (!pool || pool->use_case < 1 || pool->use_case > TEE_DMA_HEAP_COUNT)
+	if (!pool || !pool->ops || (u32)id < 1 || id > TEE_DMA_HEAP_COUNT)
 		return -EINVAL;
-	h = &tee_dma_heaps[pool->use_case];
+	h = &tee_dma_heaps[id];
 
 	mutex_lock(&tee_dma_heaps_lock);
 	if (!h->heap) {
-		h->use_case = pool->use_case;
+		h->use_case = id;
 		mutex_init(&h->lock);
 		ida_init(&h->ids);
-		exp_info.name = tee_heap_names[pool->use_case];
+		exp_info.name = tee_heap_names[id];
 		exp_info.priv = h;
 		heap = dma_heap_add(&exp_info);
 		if (IS_ERR(heap)) {
@@ -651,19 +718,23 @@ int tee_device_register_dma_heap(struct tee_device *teedev,
 			 tee_heap_names[h->use_case]);
 out:
 	mutex_unlock(&tee_dma_heaps_lock);
+	if (ret)
+		dev_err(&teedev->dev, "can't register DMA heap id %d (%s): %d\n",
+			id, tee_heap_names[id], ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(tee_device_register_dma_heap);
 
 /**
- * tee_device_unregister_dma_heaps() - withdraw every pool of a TEE device
+ * tee_device_put_all_dma_heaps() - withdraw every pool of a TEE device
  * @teedev:	TEE device whose pools go
  *
- * New allocations from the affected heaps fail with -ENODEV. Live buffers
- * stay valid; each pool is destroyed with its last buffer. Context:
- * process, may sleep.
+ * As mainline (6.18): new allocations from the affected heaps fail with
+ * -EINVAL; live buffers stay valid and each pool is destroyed with its
+ * last buffer. Unlike mainline, another pool may be registered for the
+ * use case at once. Context: process, may sleep.
  */
-void tee_device_unregister_dma_heaps(struct tee_device *teedev)
+void tee_device_put_all_dma_heaps(struct tee_device *teedev)
 {
 	struct tee_protmem_pool *pool;
 	struct tee_dma_heap *h;
@@ -688,16 +759,35 @@ void tee_device_unregister_dma_heaps(struct tee_device *teedev)
 	}
 	mutex_unlock(&tee_dma_heaps_lock);
 }
-EXPORT_SYMBOL_GPL(tee_device_unregister_dma_heaps);
+EXPORT_SYMBOL_GPL(tee_device_put_all_dma_heaps);
+
+/* The uAPI structs: one layout on every ABI (also checked by the tests) */
+static_assert(sizeof(struct tee_ioctl_protmem_alloc_data) == 24);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, size) == 0);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, flags) == 8);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, use_case) == 12);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, id) == 16);
+static_assert(offsetof(struct tee_ioctl_protmem_alloc_data, pad) == 20);
+static_assert(sizeof(struct tee_ioctl_shm_register_fd_data) == 24);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, fd) == 0);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, size) == 8);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, flags) == 16);
+static_assert(offsetof(struct tee_ioctl_shm_register_fd_data, id) == 20);
+/* What register-fd writes back is mainline's TEE_SHM_DMA_BUF */
+static_assert(TEE_IOCTL_SHM_DMA_BUF == TEE_SHM_DMA_BUF);
+static_assert(TEE_PROTMEM_SECURE_VIDEO_PLAY == TEE_DMA_HEAP_SECURE_VIDEO_PLAY);
+static_assert(TEE_PROTMEM_TRUSTED_UI == TEE_DMA_HEAP_TRUSTED_UI);
+static_assert(TEE_PROTMEM_SECURE_VIDEO_RECORD ==
+	      TEE_DMA_HEAP_SECURE_VIDEO_RECORD);
 
 /**
  * tee_ioctl_protmem_alloc() - TEE_IOC_PROTMEM_ALLOC
  * @ctx:	the caller's TEE context
  * @udata:	struct tee_ioctl_protmem_alloc_data from user space
  *
- * Return: a DMA-buf file descriptor, or -EINVAL (flags, use case not served
- * by this TEE device, size 0 or too large to round up), -ENOMEM (also for
- * sizes no pool can hold), -ENODEV, -EFAULT.
+ * Return: a DMA-buf file descriptor, or -EINVAL (flags or pad not zero, use
+ * case not served by this TEE device, size 0 or too large to round up),
+ * -ENOMEM (also for sizes no pool can hold), -EFAULT.
  */
 int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 			    struct tee_ioctl_protmem_alloc_data __user *udata)
@@ -710,7 +800,7 @@ int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 
 	if (copy_from_user(&data, udata, sizeof(data)))
 		return -EFAULT;
-	if (data.flags || data.use_case < 1 ||
+	if (data.flags || data.pad || data.use_case < 1 ||
 	    data.use_case > TEE_DMA_HEAP_COUNT)
 		return -EINVAL;
 	if (!data.size || data.size > U64_MAX - PAGE_SIZE + 1)
@@ -740,46 +830,32 @@ int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 	return fd;
 }
 
-/**
- * tee_ioctl_shm_register_fd() - TEE_IOC_SHM_REGISTER_FD
- * @ctx:	the caller's TEE context
- * @udata:	struct tee_ioctl_shm_register_fd_data from user space
- *
- * Return: a tee_shm file descriptor, or -EINVAL (flags, a DMA-buf not from
- * a protected heap of this TEE device), -EBADF (not an open fd), -ENOMEM,
- * -EFAULT.
+/*
+ * Make TEE shared memory of a protected DMA-buf of @ctx's TEE device.
+ * Return: the shared memory (one reference), or ERR_PTR.
  */
-int tee_ioctl_shm_register_fd(struct tee_context *ctx,
-			      struct tee_ioctl_shm_register_fd_data __user *udata)
+static struct tee_shm *tee_heap_shm_register(struct tee_context *ctx, s64 fd)
 {
-	struct tee_ioctl_shm_register_fd_data data;
 	struct tee_device *teedev = ctx->teedev;
+	struct tee_shm *parent_shm = NULL;
 	struct tee_heap_buffer *buf;
 	struct tee_heap_shm *hshm;
 	struct dma_buf *dmabuf;
 	struct tee_shm *shm;
 	int ret;
 
-	if (copy_from_user(&data, udata, sizeof(data)))
-		return -EFAULT;
-	if (data.flags)
-		return -EINVAL;
-	if (data.fd < 0 || data.fd > INT_MAX)
-		return -EBADF;
-
-	dmabuf = dma_buf_get(data.fd);
+	/* Mainline truncates @fd to an int; we refuse what does not fit */
+	if (fd < 0 || fd > INT_MAX)
+		return ERR_PTR(-EBADF);
+	dmabuf = dma_buf_get(fd);
 	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
+		return ERR_CAST(dmabuf);
 	if (dmabuf->ops != &tee_heap_buf_ops) {
 		ret = -EINVAL;
 		goto err_put_buf;
 	}
 	buf = dmabuf->priv;
-	if (buf->teedev != teedev) {
-		ret = -EINVAL;
-		goto err_put_buf;
-	}
-	if (!tee_device_get(teedev)) {
+	if (buf->teedev != teedev || !tee_device_get(teedev)) {
 		ret = -EINVAL;
 		goto err_put_buf;
 	}
@@ -793,15 +869,21 @@ int tee_ioctl_shm_register_fd(struct tee_context *ctx,
 	shm = &hshm->shm;
 	refcount_set(&shm->refcount, 1);
 	shm->ctx = ctx;
-	shm->paddr = buf->paddr;
 	shm->size = buf->size;
 	shm->flags = TEE_SHM_DMA_BUF;
 
 	if (buf->pool->ops->update_shm) {
-		ret = buf->pool->ops->update_shm(buf->pool, buf->paddr,
-						 buf->size, shm);
+		ret = buf->pool->ops->update_shm(buf->pool, &buf->table,
+						 buf->offs, shm, &parent_shm);
 		if (ret)
 			goto err_free;
+		/* As mainline: memrefs then go as the parent, at offset */
+		if (parent_shm) {
+			hshm->parent_shm = parent_shm;
+			hshm->offset = buf->offs;
+		}
+	} else {
+		shm->paddr = buf->paddr;
 	}
 
 	mutex_lock(&teedev->mutex);
@@ -813,15 +895,7 @@ int tee_ioctl_shm_register_fd(struct tee_context *ctx,
 	}
 	/* From here tee_shm_put() undoes everything */
 	teedev_ctx_get(ctx);
-
-	data.size = shm->size;
-	data.id = shm->id;
-	if (copy_to_user(udata, &data, sizeof(data)))
-		ret = -EFAULT;
-	else
-		ret = tee_shm_get_fd(shm);
-	tee_shm_put(shm);
-	return ret;
+	return shm;
 
 err_free:
 	kfree(hshm);
@@ -829,6 +903,49 @@ err_put_dev:
 	tee_device_put(teedev);
 err_put_buf:
 	dma_buf_put(dmabuf);
+	return ERR_PTR(ret);
+}
+
+/**
+ * tee_ioctl_shm_register_fd() - TEE_IOC_SHM_REGISTER_FD
+ * @ctx:	the caller's TEE context
+ * @udata:	struct tee_ioctl_shm_register_fd_data from user space
+ *
+ * As mainline (6.18): @flags must be zero and is written back as
+ * TEE_IOCTL_SHM_DMA_BUF, and every failure to register the DMA-buf (not
+ * an open fd, not a DMA-buf, not from a protected heap of this TEE device,
+ * out of memory) is -EINVAL.
+ *
+ * Return: a tee_shm file descriptor, or -EINVAL, -EFAULT, or an error
+ * from allocating the file descriptor.
+ */
+int tee_ioctl_shm_register_fd(struct tee_context *ctx,
+			      struct tee_ioctl_shm_register_fd_data __user *udata)
+{
+	struct tee_ioctl_shm_register_fd_data data;
+	struct tee_shm *shm;
+	int ret;
+
+	if (copy_from_user(&data, udata, sizeof(data)))
+		return -EFAULT;
+	if (data.flags)
+		return -EINVAL;
+
+	shm = tee_heap_shm_register(ctx, data.fd);
+	if (IS_ERR(shm)) {
+		pr_debug("tee: register-fd of fd %lld: %ld\n", data.fd,
+			 PTR_ERR(shm));
+		return -EINVAL;
+	}
+
+	data.id = shm->id;
+	data.flags = shm->flags;
+	data.size = shm->size;
+	if (copy_to_user(udata, &data, sizeof(data)))
+		ret = -EFAULT;
+	else
+		ret = tee_shm_get_fd(shm);
+	tee_shm_put(shm);
 	return ret;
 }
 
@@ -844,4 +961,22 @@ void tee_heap_shm_release(struct tee_shm *shm)
 
 	static_assert(offsetof(struct tee_heap_shm, shm) == 0);
 	dma_buf_put(hshm->dmabuf);
+}
+
+/**
+ * tee_heap_shm_parent() - what a memref to register-fd shared memory means
+ * @shm:	shared memory with TEE_SHM_DMA_BUF set
+ * @offs:	set to the buffer's offset in the parent, if there is one
+ *
+ * Return: the shared memory of the pool the buffer lies in, as the pool's
+ * update_shm gave it, or NULL when the buffer is passed as itself.
+ */
+struct tee_shm *tee_heap_shm_parent(struct tee_shm *shm, size_t *offs)
+{
+	struct tee_heap_shm *hshm = container_of(shm, struct tee_heap_shm, shm);
+
+	if (!hshm->parent_shm)
+		return NULL;
+	*offs = hshm->offset;
+	return hshm->parent_shm;
 }

@@ -18,6 +18,7 @@ int tee_ioctl_shm_register_fd(struct tee_context *ctx,
 int tee_ioctl_protmem_alloc(struct tee_context *ctx,
 			    struct tee_ioctl_protmem_alloc_data __user *udata);
 void tee_heap_shm_release(struct tee_shm *shm);
+struct tee_shm *tee_heap_shm_parent(struct tee_shm *shm, size_t *offs);
 #else
 static inline int
 tee_ioctl_shm_register_fd(struct tee_context *ctx,
@@ -35,6 +36,12 @@ tee_ioctl_protmem_alloc(struct tee_context *ctx,
 
 static inline void tee_heap_shm_release(struct tee_shm *shm)
 {
+}
+
+static inline struct tee_shm *tee_heap_shm_parent(struct tee_shm *shm,
+						  size_t *offs)
+{
+	return NULL;
 }
 #endif
 

@@ -32,6 +32,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/set_memory.h>
 #include <linux/sizes.h>
@@ -63,6 +64,7 @@ struct tee_protmem_chunk {
  * @pool:	the generic pool
  * @ops:	the TEE driver's secure-side callbacks
  * @priv:	passed to @ops
+ * @use_case:	enum tee_dma_heap_id given to @ops
  * @cma:	where chunks come from
  * @chunk_size:	size of a chunk (a buffer may need a larger one)
  * @max_size:	most bytes lent at once
@@ -78,6 +80,7 @@ struct tee_protmem_dyn_pool {
 	struct tee_protmem_pool pool;
 	const struct tee_protmem_backend_ops *ops;
 	void *priv;
+	u32 use_case;
 	struct cma *cma;
 	size_t chunk_size;
 	size_t max_size;
@@ -160,7 +163,7 @@ static void tee_protmem_chunk_retire(struct tee_protmem_dyn_pool *dp,
 	dp->retired += size;
 	dp->retired_chunks++;
 	pr_err("tee: protmem: use case %u: %s (%d), %zu KiB chunk retired, %llu so far\n",
-	       dp->pool.use_case, why, err, size / SZ_1K, dp->retired_chunks);
+	       dp->use_case, why, err, size / SZ_1K, dp->retired_chunks);
 	pr_debug("tee: protmem: retired chunk at %pa+%#zx\n", &paddr, size);
 }
 
@@ -232,7 +235,7 @@ static struct tee_protmem_chunk *tee_protmem_chunk_get(struct tee_protmem_dyn_po
 	ret = tee_protmem_chunk_unmap(dp, c->pages, csize);
 	if (ret)
 		goto err_pmx;
-	ret = dp->ops->lend(dp->priv, dp->pool.use_case, c->paddr, csize);
+	ret = dp->ops->lend(dp->priv, dp->use_case, c->paddr, csize);
 	if (ret) {
 		tee_protmem_chunk_release(dp, c->pages, csize);
 		goto err_pmx;
@@ -278,11 +281,8 @@ static int tee_protmem_chunk_alloc(struct tee_protmem_dyn_pool *dp,
 				     &dp->scrub_sync);
 }
 
-static void tee_protmem_dyn_put(struct tee_protmem_dyn_pool *dp,
-				phys_addr_t paddr, size_t size);
-
-static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool, size_t size,
-				 phys_addr_t *paddr)
+static int tee_protmem_dyn_take(struct tee_protmem_pool *pool, size_t size,
+				phys_addr_t *paddr)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 	struct tee_protmem_chunk *c;
@@ -306,37 +306,14 @@ out:
 	if (!ret)
 		dp->used += size;
 	mutex_unlock(&dp->lock);
-	if (ret || !dp->ops->assign)
-		return ret;
-
-	/* The secure world learns the buffer; if it will not, no buffer */
-	ret = dp->ops->assign(dp->priv, pool->use_case, *paddr, size);
-	if (ret)
-		tee_protmem_dyn_put(dp, *paddr, size);
 	return ret;
 }
 
-static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
-				 phys_addr_t paddr, size_t size)
-{
-	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
-
-	/*
-	 * The secure world forgets the buffer before the range can be
-	 * reused; if it will not, the range (and its chunk) stay lent.
-	 */
-	if (dp->ops->release && dp->ops->release(dp->priv, paddr, size)) {
-		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
-		       size);
-		return;
-	}
-	tee_protmem_dyn_put(dp, paddr, size);
-}
-
 /* A range leaves its buffer: back to its chunk, the chunk back if idle */
-static void tee_protmem_dyn_put(struct tee_protmem_dyn_pool *dp,
+static void tee_protmem_dyn_put(struct tee_protmem_pool *pool,
 				phys_addr_t paddr, size_t size)
 {
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 	struct tee_protmem_chunk *c;
 
 	mutex_lock(&dp->lock);
@@ -352,12 +329,59 @@ static void tee_protmem_dyn_put(struct tee_protmem_dyn_pool *dp,
 	mutex_unlock(&dp->lock);
 }
 
+static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool,
+				 struct sg_table *sgt, size_t size, size_t *offs)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	phys_addr_t paddr;
+	int ret;
+
+	ret = tee_protmem_dyn_take(pool, size, &paddr);
+	if (ret)
+		return ret;
+	/* The secure world learns the buffer; if it will not, no buffer */
+	if (dp->ops->assign)
+		ret = dp->ops->assign(dp->priv, dp->use_case, paddr, size);
+	if (!ret)
+		ret = tee_protmem_sgt_set(sgt, paddr, size);
+	if (ret) {
+		if (dp->ops->release)
+			dp->ops->release(dp->priv, paddr, size);
+		tee_protmem_dyn_put(pool, paddr, size);
+		return ret;
+	}
+	/* No parent shared memory: the address says it all */
+	*offs = 0;
+	return 0;
+}
+
+static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
+				 struct sg_table *sgt)
+{
+	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
+	phys_addr_t paddr;
+	size_t size;
+
+	tee_protmem_sgt_range(sgt, &paddr, &size);
+	sg_free_table(sgt);
+	/*
+	 * The secure world forgets the buffer before the range can be
+	 * reused; if it will not, the range (and its chunk) stay lent.
+	 */
+	if (dp->ops->release && dp->ops->release(dp->priv, paddr, size)) {
+		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
+		       size);
+		return;
+	}
+	tee_protmem_dyn_put(pool, paddr, size);
+}
+
 static int tee_protmem_dyn_attach(struct tee_protmem_pool *pool,
 				  struct device *dev)
 {
 	struct tee_protmem_dyn_pool *dp = to_dyn(pool);
 
-	return dp->ops->attach(dp->priv, pool->use_case, dev);
+	return dp->ops->attach(dp->priv, dp->use_case, dev);
 }
 
 static void tee_protmem_dyn_stats(struct tee_protmem_pool *pool,
@@ -385,7 +409,7 @@ static ssize_t tee_protmem_dyn_show_allowed(struct tee_protmem_pool *pool,
 
 	if (!dp->ops->show_allowed)
 		return 0;
-	return dp->ops->show_allowed(dp->priv, pool->use_case, buf);
+	return dp->ops->show_allowed(dp->priv, dp->use_case, buf);
 }
 
 static int tee_protmem_dyn_map_extent(void *ctx, u64 start, u64 len,
@@ -432,6 +456,7 @@ static void tee_protmem_dyn_destroy(struct tee_protmem_pool *pool)
 static const struct tee_protmem_pool_ops tee_protmem_dyn_ops = {
 	.alloc = tee_protmem_dyn_alloc,
 	.free = tee_protmem_dyn_free,
+	.update_shm = tee_protmem_pool_update_shm,
 	.attach = tee_protmem_dyn_attach,
 	.stats = tee_protmem_dyn_stats,
 	.show_allowed = tee_protmem_dyn_show_allowed,
@@ -483,7 +508,7 @@ tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
 	INIT_LIST_HEAD(&dp->chunks);
 	dp->pool.ops = &tee_protmem_dyn_ops;
 	dp->pool.owner = owner;
-	dp->pool.use_case = use_case;
+	dp->use_case = use_case;
 	return &dp->pool;
 }
 EXPORT_SYMBOL_GPL(tee_protmem_dynamic_pool_alloc);

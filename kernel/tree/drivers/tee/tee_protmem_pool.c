@@ -15,14 +15,20 @@
  * Scrubbing itself is the TEE driver's (the secure world's) job, asked
  * through struct tee_protmem_backend_ops; so is deciding which devices may
  * attach.
+ *
+ * tee_protmem_static_pool_alloc() is mainline's carveout pool on the same
+ * code: genalloc, no backend (nothing scrubbed, every device may attach),
+ * as mainline's. Buffers are handed to the core as one-entry sg tables.
  */
 #include <linux/genalloc.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/tee_drv.h>
 #include <linux/tee_protmem.h>
 #include <linux/workqueue.h>
 
@@ -42,6 +48,7 @@
  * @pool:	the generic pool
  * @ops:	the TEE driver's secure-side callbacks
  * @priv:	passed to @ops
+ * @use_case:	enum tee_dma_heap_id given to @ops (0: none, no backend)
  * @allocator:	which allocator manages the range
  * @base:	physical start of the carveout
  * @size:	size of the carveout
@@ -60,6 +67,7 @@ struct tee_protmem_static_pool {
 	struct tee_protmem_pool pool;
 	const struct tee_protmem_backend_ops *ops;
 	void *priv;
+	u32 use_case;
 	enum tee_protmem_allocator allocator;
 	phys_addr_t base;
 	size_t size;
@@ -76,6 +84,74 @@ struct tee_protmem_static_pool {
 static struct tee_protmem_static_pool *to_static(struct tee_protmem_pool *pool)
 {
 	return container_of(pool, struct tee_protmem_static_pool, pool);
+}
+
+/**
+ * tee_protmem_sgt_set() - describe one physical range in a new sg table
+ * @sgt:	the table to allocate and fill
+ * @paddr:	physical start
+ * @size:	bytes
+ *
+ * With struct pages the entry is an ordinary page entry; without (a
+ * carveout outside the memory map) it carries the physical address in
+ * sg_dma_address() and no page, for the core to dma_map_resource().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tee_protmem_sgt_set(struct sg_table *sgt, phys_addr_t paddr, size_t size)
+{
+	struct scatterlist *sg;
+	int ret;
+
+	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+	if (ret)
+		return ret;
+	sg = sgt->sgl;
+	if (pfn_valid(PHYS_PFN(paddr)) && pfn_valid(PHYS_PFN(paddr + size - 1))) {
+		sg_set_page(sg, pfn_to_page(PHYS_PFN(paddr)), size, 0);
+	} else {
+		sg->length = size;
+		sg_dma_address(sg) = paddr;
+		sg_dma_len(sg) = size;
+	}
+	return 0;
+}
+
+/**
+ * tee_protmem_sgt_range() - the range tee_protmem_sgt_set() described
+ * @sgt:	a table from tee_protmem_sgt_set()
+ * @paddr:	set to the physical start
+ * @size:	set to the size
+ */
+void tee_protmem_sgt_range(struct sg_table *sgt, phys_addr_t *paddr,
+			   size_t *size)
+{
+	struct scatterlist *sg = sgt->sgl;
+
+	*paddr = sg_page(sg) ? sg_phys(sg) : sg_dma_address(sg);
+	*size = sg->length;
+}
+
+/**
+ * tee_protmem_pool_update_shm() - update_shm of protmem's generic pools
+ * @pool:	the pool
+ * @sgt:	the buffer
+ * @offs:	unused
+ * @shm:	shared memory to describe the buffer
+ * @parent_shm:	set to NULL: the buffer is described by its address
+ *
+ * Return: 0.
+ */
+int tee_protmem_pool_update_shm(struct tee_protmem_pool *pool,
+				struct sg_table *sgt, size_t offs,
+				struct tee_shm *shm,
+				struct tee_shm **parent_shm)
+{
+	size_t size;
+
+	tee_protmem_sgt_range(sgt, &shm->paddr, &size);
+	*parent_shm = NULL;
+	return 0;
 }
 
 /**
@@ -177,13 +253,9 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 	}
 }
 
-static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
-				   phys_addr_t paddr, size_t size);
-
-static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
-				    size_t size, phys_addr_t *paddr)
+static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
+				   size_t size, phys_addr_t *paddr)
 {
-	struct tee_protmem_static_pool *sp = to_static(pool);
 	unsigned long addr;
 	int ret = 0;
 
@@ -206,13 +278,6 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 	/* Dirty memory may be in the way (or went back dirty): scrub it */
 	if (ret && sp->allocator == TEE_PROTMEM_ALLOC_PMX)
 		queue_work(system_unbound_wq, &sp->scrub_work);
-	if (ret || !sp->ops->assign)
-		return ret;
-
-	/* The secure world learns the buffer; if it will not, no buffer */
-	ret = sp->ops->assign(sp->priv, pool->use_case, *paddr, size);
-	if (ret)
-		tee_protmem_static_put(sp, *paddr, size);
 	return ret;
 }
 
@@ -246,11 +311,41 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	queue_work(system_unbound_wq, &sp->scrub_work);
 }
 
-static void tee_protmem_static_free(struct tee_protmem_pool *pool,
-				    phys_addr_t paddr, size_t size)
+static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
+				    struct sg_table *sgt, size_t size,
+				    size_t *offs)
 {
 	struct tee_protmem_static_pool *sp = to_static(pool);
+	phys_addr_t paddr;
+	int ret;
 
+	ret = tee_protmem_static_take(sp, size, &paddr);
+	if (ret)
+		return ret;
+	/* The secure world learns the buffer; if it will not, no buffer */
+	if (sp->ops->assign)
+		ret = sp->ops->assign(sp->priv, sp->use_case, paddr, size);
+	if (!ret)
+		ret = tee_protmem_sgt_set(sgt, paddr, size);
+	if (ret) {
+		if (sp->ops->release)
+			sp->ops->release(sp->priv, paddr, size);
+		tee_protmem_static_put(sp, paddr, size);
+		return ret;
+	}
+	*offs = paddr - sp->base;
+	return 0;
+}
+
+static void tee_protmem_static_free(struct tee_protmem_pool *pool,
+				    struct sg_table *sgt)
+{
+	struct tee_protmem_static_pool *sp = to_static(pool);
+	phys_addr_t paddr;
+	size_t size;
+
+	tee_protmem_sgt_range(sgt, &paddr, &size);
+	sg_free_table(sgt);
 	/* The secure world forgets the buffer before anyone can reuse it */
 	if (sp->ops->release && sp->ops->release(sp->priv, paddr, size)) {
 		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
@@ -269,7 +364,7 @@ static int tee_protmem_static_attach(struct tee_protmem_pool *pool,
 {
 	struct tee_protmem_static_pool *sp = to_static(pool);
 
-	return sp->ops->attach(sp->priv, pool->use_case, dev);
+	return sp->ops->attach(sp->priv, sp->use_case, dev);
 }
 
 /* genalloc keeps no largest hole: scan the chunk's bitmap for it */
@@ -322,7 +417,7 @@ static ssize_t tee_protmem_static_show_allowed(struct tee_protmem_pool *pool,
 
 	if (!sp->ops->show_allowed)
 		return 0;
-	return sp->ops->show_allowed(sp->priv, pool->use_case, buf);
+	return sp->ops->show_allowed(sp->priv, sp->use_case, buf);
 }
 
 struct tee_protmem_map_walk {
@@ -391,6 +486,7 @@ static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
 static const struct tee_protmem_pool_ops tee_protmem_static_ops = {
 	.alloc = tee_protmem_static_alloc,
 	.free = tee_protmem_static_free,
+	.update_shm = tee_protmem_pool_update_shm,
 	.attach = tee_protmem_static_attach,
 	.stats = tee_protmem_static_stats,
 	.show_allowed = tee_protmem_static_show_allowed,
@@ -398,36 +494,35 @@ static const struct tee_protmem_pool_ops tee_protmem_static_ops = {
 	.destroy_pool = tee_protmem_static_destroy,
 };
 
-/**
- * tee_protmem_static_pool_alloc() - create a pool over a carveout
- * @base:	physical start, page aligned
- * @size:	bytes, a non-zero page multiple
- * @use_case:	enum tee_dma_heap_id the pool serves
- * @allocator:	which allocator manages the range
- * @ops:	secure-side callbacks; @ops->scrub and @ops->attach required
- * @priv:	passed to @ops
- * @owner:	module implementing @ops (pinned while buffers exist)
- *
- * The content of the range is unknown, so it is scrubbed before first use:
- * in the background for pmx (an allocation that comes first scrubs what it
- * takes), here and now for genalloc. Hand the pool to
- * tee_device_register_dma_heap().
- *
- * Return: the pool, or ERR_PTR(-EINVAL / -ENOMEM).
- */
-struct tee_protmem_pool *
-tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
-			      enum tee_protmem_allocator allocator,
-			      const struct tee_protmem_backend_ops *ops,
-			      void *priv, struct module *owner)
+/* A static pool with no secure side to call: mainline's */
+static int tee_protmem_nop_scrub(void *priv, phys_addr_t paddr, size_t size)
+{
+	return 0;
+}
+
+static int tee_protmem_nop_attach(void *priv, u32 use_case,
+				  struct device *dev)
+{
+	return 0;
+}
+
+static const struct tee_protmem_backend_ops tee_protmem_nop_backend = {
+	.scrub = tee_protmem_nop_scrub,
+	.attach = tee_protmem_nop_attach,
+};
+
+static struct tee_protmem_pool *
+tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
+			    enum tee_protmem_allocator allocator,
+			    const struct tee_protmem_backend_ops *ops,
+			    void *priv, struct module *owner)
 {
 	struct tee_protmem_static_pool *sp;
 	int ret;
 
 	if (!ops || !ops->scrub || !ops->attach || !size ||
 	    !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
-	    base + size < base || use_case < 1 ||
-	    use_case > TEE_DMA_HEAP_COUNT)
+	    base + size < base)
 		return ERR_PTR(-EINVAL);
 
 	sp = kzalloc(sizeof(*sp), GFP_KERNEL);
@@ -435,6 +530,7 @@ tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
 		return ERR_PTR(-ENOMEM);
 	sp->ops = ops;
 	sp->priv = priv;
+	sp->use_case = use_case;
 	sp->allocator = allocator;
 	sp->base = base;
 	sp->size = size;
@@ -467,7 +563,6 @@ tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
 
 	sp->pool.ops = &tee_protmem_static_ops;
 	sp->pool.owner = owner;
-	sp->pool.use_case = use_case;
 	if (allocator == TEE_PROTMEM_ALLOC_PMX)
 		queue_work(system_unbound_wq, &sp->scrub_work);
 	return &sp->pool;
@@ -475,5 +570,59 @@ err:
 	mutex_destroy(&sp->lock);
 	kfree(sp);
 	return ERR_PTR(ret);
+}
+
+/**
+ * tee_protmem_carveout_pool_alloc() - create a pool over a carveout
+ * @base:	physical start, page aligned
+ * @size:	bytes, a non-zero page multiple
+ * @use_case:	enum tee_dma_heap_id the pool serves (given to @ops)
+ * @allocator:	which allocator manages the range
+ * @ops:	secure-side callbacks; @ops->scrub and @ops->attach required
+ * @priv:	passed to @ops
+ * @owner:	module implementing @ops (pinned while buffers exist)
+ *
+ * protmem's extension of tee_protmem_static_pool_alloc(): the secure world
+ * scrubs freed memory and decides which devices may attach. The content of
+ * the range is unknown, so it is scrubbed before first use: in the
+ * background for pmx (an allocation that comes first scrubs what it
+ * takes), here and now for genalloc. Hand the pool to
+ * tee_device_register_dma_heap() for the same use case.
+ *
+ * Return: the pool, or ERR_PTR(-EINVAL / -ENOMEM).
+ */
+struct tee_protmem_pool *
+tee_protmem_carveout_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
+				enum tee_protmem_allocator allocator,
+				const struct tee_protmem_backend_ops *ops,
+				void *priv, struct module *owner)
+{
+	if (use_case < 1 || use_case > TEE_DMA_HEAP_COUNT)
+		return ERR_PTR(-EINVAL);
+	return tee_protmem_carveout_create(base, size, use_case, allocator,
+					   ops, priv, owner);
+}
+EXPORT_SYMBOL_GPL(tee_protmem_carveout_pool_alloc);
+
+/**
+ * tee_protmem_static_pool_alloc() - create a protected memory manager
+ * @paddr:	physical start of the pool, page aligned, with struct pages
+ * @size:	bytes in the pool, a page multiple
+ *
+ * Mainline's static pool (6.18): genalloc over a range the secure world
+ * already protects; nothing is scrubbed and any device may attach, exactly
+ * as mainline. The pool serves whichever use case it is registered for.
+ *
+ * Return: the pool, or ERR_PTR(-EINVAL) for an unaligned range or one
+ * without struct pages, ERR_PTR(-ENOMEM).
+ */
+struct tee_protmem_pool *tee_protmem_static_pool_alloc(phys_addr_t paddr,
+						       size_t size)
+{
+	if (!pfn_valid(PHYS_PFN(paddr)))
+		return ERR_PTR(-EINVAL);
+	return tee_protmem_carveout_create(paddr, size, 0,
+					   TEE_PROTMEM_ALLOC_GENALLOC,
+					   &tee_protmem_nop_backend, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(tee_protmem_static_pool_alloc);

@@ -4,12 +4,19 @@
  * (heaps, DMA-buf exporter, ioctls) and TEE drivers (which own the secure
  * side of each pool).
  *
- * A TEE driver creates one pool per use case -- usually with one of the
- * generic pools below, which manage the address space in the normal world
- * and call back into the driver for everything only the secure world may
- * do (scrub, check a device, lend and reclaim memory) -- and registers it
- * with tee_device_register_dma_heap(). Buffers are physically contiguous:
- * one range per buffer.
+ * The interface has mainline's shape (Linux 6.18, include/linux/tee_core.h):
+ * a TEE driver embeds struct tee_protmem_pool in its own pool, fills in
+ * alloc, free, update_shm and destroy_pool with mainline's argument types,
+ * and registers the pool for a use case with tee_device_register_dma_heap();
+ * tee_protmem_static_pool_alloc() is mainline's carveout pool. A driver
+ * written against mainline builds against this unchanged.
+ *
+ * protmem adds, each optional: pool ops for the attach policy, statistics,
+ * the allowed devices and the occupancy map; a module owner pinned by each
+ * buffer; and generic pools -- a carveout pool with scrubbing and a choice of
+ * allocator, a pool lent from CMA on demand -- that call back into the
+ * driver (struct tee_protmem_backend_ops) for everything only the secure
+ * world may do. docs/tee-protmem.md lists every symbol against mainline.
  */
 #ifndef __TEE_PROTMEM_H
 #define __TEE_PROTMEM_H
@@ -21,17 +28,20 @@
 struct device;
 struct module;
 struct seq_file;
+struct sg_table;
 struct tee_device;
 struct tee_shm;
 struct tee_protmem_pool;
 
-/* Use cases, values as TEE_PROTMEM_* in <uapi/linux/tee.h> */
+/* Use cases, as mainline; values as TEE_PROTMEM_* in <uapi/linux/tee.h> */
 enum tee_dma_heap_id {
 	TEE_DMA_HEAP_SECURE_VIDEO_PLAY = 1,
 	TEE_DMA_HEAP_TRUSTED_UI,
 	TEE_DMA_HEAP_SECURE_VIDEO_RECORD,
-	TEE_DMA_HEAP_COUNT = TEE_DMA_HEAP_SECURE_VIDEO_RECORD,
 };
+
+/* protmem: the highest use case (not in mainline) */
+#define TEE_DMA_HEAP_COUNT	TEE_DMA_HEAP_SECURE_VIDEO_RECORD
 
 /**
  * struct tee_protmem_pool_stats - figures a pool reports
@@ -55,54 +65,73 @@ struct tee_protmem_pool_stats {
 };
 
 /**
- * struct tee_protmem_pool_ops - what a protected-memory pool does
- * @alloc:	take @size bytes (a page multiple) for one buffer; store the
- *		physical address in @paddr. The range must be scrubbed when
- *		returned. -ENOMEM when nothing fits. May sleep.
- * @free:	give a range from @alloc back; the pool scrubs it before it
- *		can be handed out again. May sleep.
- * @update_shm:	fill in what the TEE driver needs to pass the buffer to the
- *		secure world as shared memory (optional).
- * @attach:	0 if @dev may access this pool's buffers, -EPERM otherwise.
- * @stats:	report the pool's figures (optional).
- * @show_allowed: print the devices allowed for the pool's use case into
- *		@buf (sysfs, PAGE_SIZE), return the length (optional).
- * @show_map:	print the occupancy map into @m (debugfs, optional).
- * @destroy_pool: free the pool; called once the pool is unregistered and
- *		its last buffer is gone.
+ * struct tee_protmem_pool_ops - protected memory pool operations
+ * @alloc:	(mainline) take @size bytes (a page multiple) for one buffer:
+ *		allocate @sgt and describe the memory in it, set @offs to
+ *		what @update_shm needs (mainline: the offset in the pool).
+ *		-ENOMEM when nothing fits. May sleep. The memory must hold no
+ *		earlier user's data.
+ * @free:	(mainline) give back what @alloc put in @sgt and free @sgt
+ *		(sg_free_table()). May sleep.
+ * @update_shm:	(mainline) fill in @shm (shm->paddr) for registering the
+ *		buffer as TEE shared memory, or point @parent_shm at shared
+ *		memory of the pool the buffer lies in at offset @offs.
+ *		A memref to the registered buffer then goes to the driver as
+ *		@parent_shm at @offs plus the memref's offset, as mainline.
+ *		protmem: optional (the core then sets shm->paddr from @sgt).
+ * @destroy_pool: (mainline) free the pool; called once the pool is
+ *		unregistered and its last buffer is gone.
+ * @attach:	(protmem, optional) 0 if @dev may access the pool's buffers,
+ *		-EPERM otherwise. Without it every device may attach, as in
+ *		mainline.
+ * @stats:	(protmem, optional) report the pool's figures.
+ * @show_allowed: (protmem, optional) print the devices allowed for the
+ *		pool's use case into @buf (sysfs, PAGE_SIZE), return the length.
+ * @show_map:	(protmem, optional) print the occupancy map into @m (debugfs).
+ *
+ * Memory with no struct page (a carveout outside the memory map) cannot be
+ * described with sg_set_page(): protmem's own pools then describe their one
+ * range with sg_dma_address() = physical address, sg_page() NULL and
+ * ->length = size, and the core maps it with dma_map_resource().
  */
 struct tee_protmem_pool_ops {
-	int (*alloc)(struct tee_protmem_pool *pool, size_t size,
-		     phys_addr_t *paddr);
-	void (*free)(struct tee_protmem_pool *pool, phys_addr_t paddr,
-		     size_t size);
-	int (*update_shm)(struct tee_protmem_pool *pool, phys_addr_t paddr,
-			  size_t size, struct tee_shm *shm);
+	int (*alloc)(struct tee_protmem_pool *pool, struct sg_table *sgt,
+		     size_t size, size_t *offs);
+	void (*free)(struct tee_protmem_pool *pool, struct sg_table *sgt);
+	int (*update_shm)(struct tee_protmem_pool *pool, struct sg_table *sgt,
+			  size_t offs, struct tee_shm *shm,
+			  struct tee_shm **parent_shm);
+	void (*destroy_pool)(struct tee_protmem_pool *pool);
 	int (*attach)(struct tee_protmem_pool *pool, struct device *dev);
 	void (*stats)(struct tee_protmem_pool *pool,
 		      struct tee_protmem_pool_stats *st);
 	ssize_t (*show_allowed)(struct tee_protmem_pool *pool, char *buf);
 	void (*show_map)(struct tee_protmem_pool *pool, struct seq_file *m);
-	void (*destroy_pool)(struct tee_protmem_pool *pool);
 };
 
 /**
- * struct tee_protmem_pool - a pool of protected memory for one use case
- * @ops:	the pool's operations
- * @owner:	module implementing @ops; pinned while a buffer exists
- * @use_case:	enum tee_dma_heap_id the pool serves
- * @kref:	held by the registration and by each buffer (core-managed)
+ * struct tee_protmem_pool - protected memory pool
+ * @ops:	(mainline) the pool's operations
+ * @owner:	(protmem, optional) module implementing @ops; each buffer
+ *		pins it. NULL: nothing is pinned (mainline's behaviour).
+ * @kref:	(protmem) held by the registration and by each buffer;
+ *		managed by the core, drivers leave it alone
+ *
+ * Embedded in a struct specific to the implementation, as in mainline.
  */
 struct tee_protmem_pool {
 	const struct tee_protmem_pool_ops *ops;
 	struct module *owner;
-	u32 use_case;
 	struct kref kref;
 };
 
 int tee_device_register_dma_heap(struct tee_device *teedev,
+				 enum tee_dma_heap_id id,
 				 struct tee_protmem_pool *pool);
-void tee_device_unregister_dma_heaps(struct tee_device *teedev);
+void tee_device_put_all_dma_heaps(struct tee_device *teedev);
+
+struct tee_protmem_pool *tee_protmem_static_pool_alloc(phys_addr_t paddr,
+						       size_t size);
 
 /**
  * struct tee_protmem_backend_ops - the secure world's side of a generic pool
@@ -143,10 +172,10 @@ enum tee_protmem_allocator {
 };
 
 struct tee_protmem_pool *
-tee_protmem_static_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
-			      enum tee_protmem_allocator allocator,
-			      const struct tee_protmem_backend_ops *ops,
-			      void *priv, struct module *owner);
+tee_protmem_carveout_pool_alloc(phys_addr_t base, size_t size, u32 use_case,
+				enum tee_protmem_allocator allocator,
+				const struct tee_protmem_backend_ops *ops,
+				void *priv, struct module *owner);
 
 #if IS_ENABLED(CONFIG_TEE_PROTMEM_DYNAMIC)
 struct tee_protmem_pool *

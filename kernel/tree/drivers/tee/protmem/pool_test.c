@@ -9,6 +9,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/tee_protmem.h>
 
@@ -57,11 +58,43 @@ static struct tee_protmem_pool *pool_test_new(struct kunit *test,
 
 	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
-	pool = tee_protmem_static_pool_alloc(POOL_BASE, POOL_SIZE, 1, a,
-					     &pool_test_ops, b, THIS_MODULE);
+	pool = tee_protmem_carveout_pool_alloc(POOL_BASE, POOL_SIZE, 1, a,
+					       &pool_test_ops, b, THIS_MODULE);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
 	*bp = b;
 	return pool;
+}
+
+/*
+ * The pool hands out one-entry sg tables; POOL_BASE has no struct pages,
+ * so the entry carries the physical address in sg_dma_address().
+ */
+static int pool_test_alloc(struct tee_protmem_pool *pool, size_t size,
+			   phys_addr_t *paddr)
+{
+	struct sg_table sgt;
+	size_t offs;
+	int ret;
+
+	ret = pool->ops->alloc(pool, &sgt, size, &offs);
+	if (ret)
+		return ret;
+	*paddr = sg_dma_address(sgt.sgl);
+	sg_free_table(&sgt);
+	return 0;
+}
+
+static void pool_test_free(struct tee_protmem_pool *pool, phys_addr_t paddr,
+			   size_t size)
+{
+	struct sg_table sgt;
+
+	if (WARN_ON(sg_alloc_table(&sgt, 1, GFP_KERNEL)))
+		return;
+	sgt.sgl->length = size;
+	sg_dma_address(sgt.sgl) = paddr;
+	sg_dma_len(sgt.sgl) = size;
+	pool->ops->free(pool, &sgt);
 }
 
 static void pool_test_stats(struct tee_protmem_pool *pool,
@@ -91,8 +124,8 @@ static bool pool_test_refused(struct pool_test_backend *b, phys_addr_t base,
 			      size_t size, u32 use_case, int allocator,
 			      const struct tee_protmem_backend_ops *ops)
 {
-	return IS_ERR(tee_protmem_static_pool_alloc(base, size, use_case,
-						    allocator, ops, b, NULL));
+	return IS_ERR(tee_protmem_carveout_pool_alloc(base, size, use_case,
+						      allocator, ops, b, NULL));
 }
 
 static void pool_test_bad_args(struct kunit *test)
@@ -136,7 +169,7 @@ static void pool_test_accounting(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, st.largest, (u64)POOL_SIZE);
 
 	for (i = 0; i < n; i++) {
-		KUNIT_ASSERT_EQ(test, pool->ops->alloc(pool, chunk, &addr[i]), 0);
+		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, chunk, &addr[i]), 0);
 		KUNIT_EXPECT_GE(test, addr[i], (phys_addr_t)POOL_BASE);
 		KUNIT_EXPECT_LE(test, addr[i] + chunk, (phys_addr_t)POOL_BASE + POOL_SIZE);
 	}
@@ -145,21 +178,21 @@ static void pool_test_accounting(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, st.free, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.largest, 0ULL);
 	/* Exhausted: nothing more, not even a page, and nothing changes */
-	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &extra), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, PAGE_SIZE, &extra), -ENOMEM);
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used, (u64)POOL_SIZE);
 
 	/* Fragment: every other piece back; 2 MiB no longer fits */
 	for (i = 0; i < n; i += 2)
-		pool->ops->free(pool, addr[i], chunk);
+		pool_test_free(pool, addr[i], chunk);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used, (u64)POOL_SIZE / 2);
 	KUNIT_EXPECT_EQ(test, st.largest, (u64)chunk);
-	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, 2 * chunk, &extra), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, 2 * chunk, &extra), -ENOMEM);
 
 	for (i = 1; i < n; i += 2)
-		pool->ops->free(pool, addr[i], chunk);
+		pool_test_free(pool, addr[i], chunk);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
@@ -169,9 +202,9 @@ static void pool_test_accounting(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, atomic64_read(&b->scrubbed), (s64)(2 * POOL_SIZE));
 
 	/* Whole pool in one piece again: fragmentation is gone */
-	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, POOL_SIZE, &extra), 0);
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, POOL_SIZE, &extra), 0);
 	KUNIT_EXPECT_EQ(test, extra, (phys_addr_t)POOL_BASE);
-	pool->ops->free(pool, extra, POOL_SIZE);
+	pool_test_free(pool, extra, POOL_SIZE);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool->ops->destroy_pool(pool);
 }
@@ -196,11 +229,13 @@ static void pool_test_sizes(struct kunit *test)
 
 	for (a = TEE_PROTMEM_ALLOC_PMX; a <= TEE_PROTMEM_ALLOC_GENALLOC; a++) {
 		pool = pool_test_new(test, a, &b);
-		KUNIT_EXPECT_NE(test, pool->ops->alloc(pool, 0, &addr), 0);
-		KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, POOL_SIZE + PAGE_SIZE,
-						       &addr), -ENOMEM);
-		KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, SIZE_MAX & PAGE_MASK,
-						       &addr), -ENOMEM);
+		KUNIT_EXPECT_NE(test, pool_test_alloc(pool, 0, &addr), 0);
+		KUNIT_EXPECT_EQ(test,
+				pool_test_alloc(pool, POOL_SIZE + PAGE_SIZE, &addr),
+				-ENOMEM);
+		KUNIT_EXPECT_EQ(test,
+				pool_test_alloc(pool, SIZE_MAX & PAGE_MASK, &addr),
+				-ENOMEM);
 		pool_test_stats(pool, &st);
 		KUNIT_EXPECT_EQ(test, st.used, 0ULL);
 		KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
@@ -218,18 +253,18 @@ static void pool_test_pmx_scrub_failure(struct kunit *test)
 
 	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
 	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
-	KUNIT_ASSERT_EQ(test, pool->ops->alloc(pool, POOL_SIZE, &addr), 0);
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, POOL_SIZE, &addr), 0);
 	WRITE_ONCE(b->fail, true);
-	pool->ops->free(pool, addr, POOL_SIZE);
+	pool_test_free(pool, addr, POOL_SIZE);
 	/* Only dirty memory is left: the allocation must scrub, and fails */
-	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &addr), -EIO);
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, PAGE_SIZE, &addr), -EIO);
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
 	KUNIT_EXPECT_NE(test, st.dirty, 0ULL);
 	/* Once the secure world scrubs again, everything comes back clean */
 	WRITE_ONCE(b->fail, false);
-	KUNIT_EXPECT_EQ(test, pool->ops->alloc(pool, PAGE_SIZE, &addr), 0);
-	pool->ops->free(pool, addr, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, PAGE_SIZE, &addr), 0);
+	pool_test_free(pool, addr, PAGE_SIZE);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);

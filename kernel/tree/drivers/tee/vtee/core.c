@@ -313,7 +313,7 @@ static int vtee_probe(struct platform_device *pdev)
 	return 0;
 
 err_heaps:
-	tee_device_unregister_dma_heaps(vtee->teedev);
+	tee_device_put_all_dma_heaps(vtee->teedev);
 err_teedev:
 	tee_device_unregister(vtee->teedev);
 	tee_shm_pool_free(vtee->shm_pool);
@@ -332,7 +332,7 @@ static int vtee_remove(struct platform_device *pdev)
 	vtee_vgem_unregister(vtee);
 	vtee_masters_clear(vtee);
 	/* No buffer is left (each pins the module): pools go now */
-	tee_device_unregister_dma_heaps(vtee->teedev);
+	tee_device_put_all_dma_heaps(vtee->teedev);
 	tee_device_unregister(vtee->teedev);
 	tee_shm_pool_free(vtee->shm_pool);
 	vtee_sw_stop(vtee->sw);

@@ -257,13 +257,14 @@ static int vtee_parse_split(const char *split, size_t total, u32 dynamic,
 	return ret;
 }
 
-static int vtee_pool_register(struct vtee *vtee, struct tee_protmem_pool *pool)
+static int vtee_pool_register(struct vtee *vtee, u32 uc,
+			      struct tee_protmem_pool *pool)
 {
 	int ret;
 
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
-	ret = tee_device_register_dma_heap(vtee->teedev, pool);
+	ret = tee_device_register_dma_heap(vtee->teedev, uc, pool);
 	if (ret)
 		pool->ops->destroy_pool(pool);
 	return ret;
@@ -277,7 +278,7 @@ static int vtee_pool_register(struct vtee *vtee, struct tee_protmem_pool *pool)
  * Use cases named in @cfg->dynamic get memory lent from CMA on demand;
  * the others get a share of the carveout (when there is one). On error
  * the pools registered so far stay registered; the caller unregisters them
- * with tee_device_unregister_dma_heaps().
+ * with tee_device_put_all_dma_heaps().
  *
  * Return: 0, or -EINVAL for a malformed parameter or a split larger than
  * the carveout, -ENOMEM, or an error from the TEE core.
@@ -318,7 +319,7 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 							      cfg->dynamic_max,
 							      uc, &vtee_pool_ops,
 							      vtee, THIS_MODULE);
-			ret = vtee_pool_register(vtee, pool);
+			ret = vtee_pool_register(vtee, uc, pool);
 			if (ret)
 				return ret;
 			dev_info(vtee->dev, "%s: lent from CMA, up to %#zx bytes\n",
@@ -330,10 +331,10 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 		ret = vtee_add_region(vtee, next, sizes[uc], uc);
 		if (ret)
 			return ret;
-		pool = tee_protmem_static_pool_alloc(next, sizes[uc], uc, alloc,
-						     &vtee_pool_ops, vtee,
-						     THIS_MODULE);
-		ret = vtee_pool_register(vtee, pool);
+		pool = tee_protmem_carveout_pool_alloc(next, sizes[uc], uc,
+						       alloc, &vtee_pool_ops,
+						       vtee, THIS_MODULE);
+		ret = vtee_pool_register(vtee, uc, pool);
 		if (ret)
 			return ret;
 		dev_info(vtee->dev, "%s: %#zx bytes at %pa (%s)\n",
