@@ -227,6 +227,7 @@ static ssize_t scrubbed_bytes_show(struct device *dev,
 	vtee_sw_get_stats(vtee->sw, &st);
 	return sysfs_emit(buf, "%llu\n", st.scrubbed);
 }
+
 /* Root only: how much was freed tells others' protected memory use */
 static DEVICE_ATTR_ADMIN_RO(scrubbed_bytes);
 

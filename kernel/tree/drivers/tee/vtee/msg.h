@@ -29,8 +29,8 @@ struct page;
 #define VTEE_MSG_DMA		8	/* emulated device access, see below */
 #define VTEE_MSG_LEND		9	/* param 0: value a=paddr b=size c=use case */
 #define VTEE_MSG_RECLAIM	10	/* param 0: value a=paddr b=size */
-#define VTEE_MSG_BUF_ADD	11	/* param 0: value a=paddr b=size c=use case */
-#define VTEE_MSG_BUF_DEL	12	/* param 0: value a=paddr b=size */
+#define VTEE_MSG_BUF_ADD	11	/* fast call; param 0: value a=paddr b=size c=use case */
+#define VTEE_MSG_BUF_DEL	12	/* fast call; param 0: value a=paddr b=size */
 
 /*
  * VTEE_MSG_BUF_ADD / VTEE_MSG_BUF_DEL: the pools tell the secure world
@@ -38,7 +38,9 @@ struct page;
  * serves protected memory only a whole live buffer at a time: a TA's
  * protected memref must describe exactly one, a device reads and writes
  * whole ones, and it never scrubs memory that is one. See
- * docs/threat-model.md.
+ * docs/threat-model.md. They are fast calls (vtee_sw_fast_call()), run on
+ * the calling CPU, so that allocations and frees never queue behind the
+ * secure thread's work.
  */
 
 /*

@@ -49,9 +49,10 @@ static const char * const vtee_use_case_names[] = {
  */
 
 /*
- * Send a command whose only parameter is a value to the secure world.
- * Return: 0 if it succeeded, @refused if the secure world said no, or a
- * negative errno if the call could not be made.
+ * Send a command whose only parameter is a value to the secure world:
+ * the buffer table's commands as fast calls, the others to the secure
+ * thread. Return: 0 if it succeeded, @refused if the secure world said
+ * no, or a negative errno if the call could not be made.
  */
 static int vtee_value_call(struct vtee *vtee, u32 cmd, u64 a, u64 b, u64 c,
 			   int refused)
@@ -66,7 +67,10 @@ static int vtee_value_call(struct vtee *vtee, u32 cmd, u64 a, u64 b, u64 c,
 	};
 	int ret;
 
-	ret = vtee_sw_call(vtee->sw, &msg);
+	if (cmd == VTEE_MSG_BUF_ADD || cmd == VTEE_MSG_BUF_DEL)
+		ret = vtee_sw_fast_call(vtee->sw, &msg);
+	else
+		ret = vtee_sw_call(vtee->sw, &msg);
 	if (!ret && msg.ret != TEEC_SUCCESS)
 		ret = refused;
 	return ret;

@@ -58,7 +58,6 @@
  * @len:	length in bytes; 0 when the operation has no such range
  * @region:	protected memory: the region holding the whole range;
  *		NULL for normal memory
- * @buf:	protected memory: the live buffer holding it
  * @data:	what the operation reads or writes: the secure mapping of
  *		the range (protected), or a bounce buffer (normal)
  */
@@ -66,7 +65,6 @@ struct vtee_sw_dma_range {
 	u64 addr;
 	u64 len;
 	struct vtee_sw_region *region;
-	struct vtee_sw_buf *buf;
 	u8 *data;
 };
 
@@ -123,6 +121,7 @@ static u32 vtee_sw_dma_overlap_use_case(struct vtee_sw *sw, u64 addr, u64 len)
 static u32 vtee_sw_dma_check(struct vtee_sw *sw, u32 stream, u64 op,
 			     u32 access, struct vtee_sw_dma_range *r)
 {
+	struct vtee_sw_buf b;
 	u64 pfn, last;
 
 	if (!r->len || r->len > VTEE_SW_DMA_MAX ||
@@ -130,20 +129,19 @@ static u32 vtee_sw_dma_check(struct vtee_sw *sw, u32 stream, u64 op,
 		return TEEC_ERROR_BAD_PARAMETERS;
 
 	if (vtee_sw_touches_protected(sw, r->addr, r->len)) {
-		r->buf = vtee_sw_buf_find(sw, r->addr, r->len);
-		if (!r->buf)
+		if (!vtee_sw_buf_find(sw, r->addr, r->len, &b))
 			return vtee_sw_dma_deny(sw, stream,
 						vtee_sw_dma_overlap_use_case(sw, r->addr, r->len),
 						op, r, "not within one live buffer");
-		r->region = r->buf->region;
+		r->region = b.region;
 		if (!vtee_fw_check(&sw->fw, r->region->use_case, stream, access))
 			return vtee_sw_dma_deny(sw, stream, r->region->use_case,
 						op, r, access == VTEE_ACCESS_READ ?
 						"read not allowed" :
 						"write not allowed");
 		/* The whole buffer, never a part the caller chose */
-		r->addr = r->buf->paddr;
-		r->len = r->buf->size;
+		r->addr = b.paddr;
+		r->len = b.size;
 		return r->len <= VTEE_SW_DMA_MAX ? TEEC_SUCCESS :
 						   TEEC_ERROR_BAD_PARAMETERS;
 	}

@@ -11,8 +11,9 @@
  *    through the secure mapping of that region;
  *  - a normal memref must not overlap the carveout or any region and is
  *    accessed page by page with kmap_local_page().
- * Within the regions, the buffer table (VTEE_MSG_BUF_ADD/_DEL) says which
- * ranges are live buffers. Protected memory is served a whole buffer at a
+ * Within the regions, the buffer table (VTEE_MSG_BUF_ADD/_DEL, fast calls
+ * made on the calling CPU; guarded by vtee_sw.bufs_lock) says which ranges
+ * are live buffers. Protected memory is served a whole buffer at a
  * time: a TA's protected memref must describe exactly one live buffer of
  * a use case the TA may touch, and scrubbing never touches a live buffer.
  * Bounds arithmetic lives in msg_check.c. Everything here runs on the
@@ -198,6 +199,10 @@ static struct vtee_sw_buf *vtee_sw_buf_search(struct vtee_sw *sw, u64 paddr,
  * @size:	bytes, page aligned, not 0
  * @use_case:	the use case of the pool it comes from
  *
+ * Context: a fast call; the caller holds vtee_sw.bufs_lock. Regions
+ * change only on the secure thread while no pool exists, so reading them
+ * here is safe.
+ *
  * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS if the range is
  * malformed, not within one region of @use_case, or overlaps a live
  * buffer; TEEC_ERROR_OUT_OF_MEMORY.
@@ -208,6 +213,7 @@ u32 vtee_sw_buf_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
 	struct vtee_sw_region *r;
 	struct vtee_sw_buf *b;
 
+	lockdep_assert_held(&sw->bufs_lock);
 	if (!size || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(size) ||
 	    !vtee_msg_range_valid(paddr, size))
 		return TEEC_ERROR_BAD_PARAMETERS;
@@ -236,12 +242,16 @@ u32 vtee_sw_buf_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
  * From now on neither a TA nor a device can reach the range, until a
  * pool hands it out again (scrubbed).
  *
+ * Context: a fast call; the caller holds vtee_sw.bufs_lock.
+ *
  * Return: TEEC_SUCCESS, or TEEC_ERROR_BAD_PARAMETERS if exactly this
  * buffer is not live.
  */
 u32 vtee_sw_buf_del(struct vtee_sw *sw, u64 paddr, u64 size)
 {
 	struct vtee_sw_buf *b;
+
+	lockdep_assert_held(&sw->bufs_lock);
 
 	if (!vtee_msg_range_valid(paddr, size) || !size)
 		return TEEC_ERROR_BAD_PARAMETERS;
@@ -258,19 +268,29 @@ u32 vtee_sw_buf_del(struct vtee_sw *sw, u64 paddr, u64 size)
  * @sw:		the secure world
  * @paddr:	first byte of the range
  * @size:	its size, not 0
+ * @out:	a copy of the buffer (its paddr, size and region), valid
+ *		after the table's lock is dropped
  *
- * Return: the buffer, or NULL if no single live buffer holds the range.
+ * Return: true if one live buffer holds the whole range.
  */
-struct vtee_sw_buf *vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size)
+bool vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size,
+		      struct vtee_sw_buf *out)
 {
 	struct vtee_sw_buf *b;
+	bool found = false;
 
 	if (!size || !vtee_msg_range_valid(paddr, size))
-		return NULL;
+		return false;
+	mutex_lock(&sw->bufs_lock);
 	b = vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
-	if (!b || !vtee_msg_range_within(paddr, size, b->paddr, b->size))
-		return NULL;
-	return b;
+	if (b && vtee_msg_range_within(paddr, size, b->paddr, b->size)) {
+		out->paddr = b->paddr;
+		out->size = b->size;
+		out->region = b->region;
+		found = true;
+	}
+	mutex_unlock(&sw->bufs_lock);
+	return found;
 }
 
 /**
@@ -283,7 +303,14 @@ struct vtee_sw_buf *vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size)
  */
 bool vtee_sw_buf_overlaps(struct vtee_sw *sw, u64 paddr, u64 size)
 {
-	return size && vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+	bool ret;
+
+	if (!size)
+		return false;
+	mutex_lock(&sw->bufs_lock);
+	ret = vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+	mutex_unlock(&sw->bufs_lock);
+	return ret;
 }
 
 static u32 vtee_sw_win_get_protected(struct vtee_sw_sess *sess,
@@ -291,24 +318,24 @@ static u32 vtee_sw_win_get_protected(struct vtee_sw_sess *sess,
 				     struct vtee_sw_win *win)
 {
 	const struct vtee_sw_ta *ta = sess->ta;
-	struct vtee_sw_buf *b;
+	struct vtee_sw_buf b;
 	u32 uc;
 
 	/* Protected buffers are physically contiguous. */
 	if (mr->pages)
 		return TEEC_ERROR_BAD_PARAMETERS;
 	/* Exactly one live buffer: never a part of one, never free memory */
-	b = vtee_sw_buf_find(sess->sw, mr->paddr, mr->buf_size);
-	if (!b || b->paddr != mr->paddr || b->size != mr->buf_size)
+	if (!vtee_sw_buf_find(sess->sw, mr->paddr, mr->buf_size, &b) ||
+	    b.paddr != mr->paddr || b.size != mr->buf_size)
 		return TEEC_ERROR_ACCESS_DENIED;
 	/* Each TA touches only the use cases it is written for */
-	uc = VTEE_SW_UC(b->region->use_case);
+	uc = VTEE_SW_UC(b.region->use_case);
 	if (((want & VTEE_SW_PROT_READ) && !(ta->may_read & uc)) ||
 	    ((want & VTEE_SW_PROT_WRITE) && !(ta->may_write & uc)))
 		return TEEC_ERROR_ACCESS_DENIED;
-	win->buf = b;
-	win->region = b->region;
-	win->vaddr = b->region->vaddr + (b->paddr - b->region->paddr) +
+	win->buf_size = b.size;
+	win->region = b.region;
+	win->vaddr = b.region->vaddr + (b.paddr - b.region->paddr) +
 		     mr->offs;
 	return TEEC_SUCCESS;
 }
@@ -448,7 +475,8 @@ static void vtee_sw_win_copy_normal(const struct vtee_sw_win *win, u64 pos,
  */
 bool vtee_sw_win_whole(const struct vtee_sw_win *win)
 {
-	return win->buf && win->mr->offs == 0 && win->size == win->buf->size;
+	return win->buf_size && win->mr->offs == 0 &&
+	       win->size == win->buf_size;
 }
 
 static int vtee_sw_win_check(const struct vtee_sw_win *win, u64 pos,

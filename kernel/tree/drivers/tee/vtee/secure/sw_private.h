@@ -7,7 +7,10 @@
  * CPU and handles one message at a time. All secure state (sessions,
  * regions, TA data) is owned by that thread and touched by nobody else,
  * so it needs no lock; only the message queue and the counters, which the
- * normal world reaches through sw.h, are locked. vtee_sw_start() and
+ * normal world reaches through sw.h, are locked. The one exception is the
+ * buffer table: fast calls (vtee_sw_fast_call(), as OP-TEE's fast SMCs)
+ * add and remove buffers on the calling CPU, so the table has a mutex,
+ * which the secure thread takes for each lookup. vtee_sw_start() and
  * vtee_sw_stop() touch secure state while the thread does not run.
  */
 #ifndef VTEE_SW_PRIVATE_H
@@ -15,6 +18,7 @@
 
 #include <linux/idr.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -139,7 +143,8 @@ struct vtee_sw_sess {
  * @null:	null memref: no buffer, @size only says what the client has
  * @region:	protected memory: the region holding the whole buffer;
  *		NULL for normal memory
- * @buf:	protected memory: the live buffer the memref describes
+ * @buf_size:	protected memory: size of the live buffer the memref
+ *		describes (0: normal memory)
  * @vaddr:	protected memory: secure mapping of the window's first byte
  * @paddr:	normal contiguous memory: the window's first byte
  * @pages:	normal page-list memory: the buffer's pages (NULL: contiguous)
@@ -151,7 +156,7 @@ struct vtee_sw_win {
 	struct vtee_msg_memref *mr;
 	bool null;
 	struct vtee_sw_region *region;
-	struct vtee_sw_buf *buf;
+	u64 buf_size;
 	void *vaddr;
 	u64 paddr;
 	struct page **pages;
@@ -178,7 +183,8 @@ struct vtee_sw_win {
  * @stats:		counters
  * @sessions:		open sessions by id; secure thread only
  * @regions:		struct vtee_sw_region list; secure thread only
- * @bufs:		live buffers (struct vtee_sw_buf); secure thread only
+ * @bufs_lock:		guards @bufs
+ * @bufs:		live buffers (struct vtee_sw_buf)
  * @ta_data:		each TA's world-global data, as vtee_sw_tas[];
  *			written at start and stop only, used by the thread
  */
@@ -198,6 +204,7 @@ struct vtee_sw {
 
 	struct idr sessions;
 	struct list_head regions;
+	struct mutex bufs_lock;	/* guards bufs */
 	struct rb_root bufs;
 	void *ta_data[VTEE_SW_NUM_TAS];
 };
@@ -218,7 +225,8 @@ struct vtee_sw_region *vtee_sw_region_find(struct vtee_sw *sw, u64 paddr,
 bool vtee_sw_touches_protected(struct vtee_sw *sw, u64 paddr, u64 size);
 u32 vtee_sw_buf_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case);
 u32 vtee_sw_buf_del(struct vtee_sw *sw, u64 paddr, u64 size);
-struct vtee_sw_buf *vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size);
+bool vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size,
+		      struct vtee_sw_buf *out);
 bool vtee_sw_buf_overlaps(struct vtee_sw *sw, u64 paddr, u64 size);
 void vtee_sw_scrub_range(struct vtee_sw *sw, void *vaddr, u64 size);
 
