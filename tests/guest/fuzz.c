@@ -71,7 +71,6 @@
 #define NOBODY		65534
 #define CMA_HEAP	"/dev/dma_heap/reserved"
 #define M2M_MOD		"vdec_m2m"
-#define M2M_DRIVER	"vdec-m2m"
 #define MSG_LEN		200
 #define MAX_ERRNO_SEEN	600
 
@@ -1026,35 +1025,6 @@ static int m2m_load(void)
 	return pm_path_exists("/sys/module/" M2M_MOD "/initstate") ? 1 : -ENOENT;
 }
 
-/* The /dev/videoN of vdec-m2m into @path; 0 or -ENOENT */
-static int find_v4l2(char *path, size_t size)
-{
-	struct dirent *e;
-	int ret = -ENOENT;
-	DIR *d = opendir("/dev");
-
-	if (!d)
-		return -errno;
-	while (ret && (e = readdir(d))) {
-		struct v4l2_capability cap;
-		int fd;
-
-		if (strncmp(e->d_name, "video", 5))
-			continue;
-		snprintf(path, size, "/dev/%s", e->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (!xioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, M2M_DRIVER))
-			ret = 0;
-		close(fd);
-	}
-	closedir(d);
-	return ret;
-}
-
 static uint64_t env_u64(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -1129,7 +1099,7 @@ int main(int argc, char **argv)
 		tap_diag("vmedia not loaded: %s (its devices are not fuzzed)", strerror(-ret));
 	ret = m2m_load();
 	m2m_loaded_here = ret == 1;
-	if (ret < 0 || find_v4l2(v4l2_node, sizeof(v4l2_node))) {
+	if (ret < 0 || vm_find_m2m_node(v4l2_node, sizeof(v4l2_node))) {
 		tap_diag("no V4L2 decoder node (not fuzzed)");
 		v4l2_node[0] = '\0';
 	}

@@ -36,7 +36,7 @@
 #include "vmedia_test.h"
 
 #define M2M_MOD		"vdec_m2m"
-#define M2M_DRIVER	"vdec-m2m"
+#define M2M_DRIVER	VM_M2M_DRIVER
 #define FMT_PRLE	v4l2_fourcc('P', 'R', 'L', 'E')
 #define WIDTH		256
 #define HEIGHT		256
@@ -110,35 +110,6 @@ static int m2m_load(void)
 static int m2m_unload(void)
 {
 	return syscall(SYS_delete_module, M2M_MOD, O_NONBLOCK) ? -errno : 0;
-}
-
-/* The /dev/videoN whose driver is vdec-m2m; 0 or -ENOENT */
-static int find_node(char *path, size_t size)
-{
-	struct dirent *e;
-	int ret = -ENOENT;
-	DIR *d = opendir("/dev");
-
-	if (!d)
-		return -errno;
-	while (ret && (e = readdir(d))) {
-		struct v4l2_capability cap;
-		int fd;
-
-		if (strncmp(e->d_name, "video", 5))
-			continue;
-		snprintf(path, size, "/dev/%s", e->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (!xioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, M2M_DRIVER))
-			ret = 0;
-		close(fd);
-	}
-	closedir(d);
-	return ret;
 }
 
 /* ---- a V4L2 session ----------------------------------------------------- */
@@ -553,7 +524,7 @@ int main(void)
 	vm = vm_load();
 	if (!tap_ok(&t, m2m >= 0 && vm >= 0, "vdec_m2m and vmedia are loaded"))
 		goto out;
-	ret = find_node(c->node, sizeof(c->node));
+	ret = vm_find_m2m_node(c->node, sizeof(c->node));
 	if (!tap_ok(&t, ret == 0, "a /dev/video node with driver " M2M_DRIVER " (%s)",
 		    ret ? err_name(ret) : c->node))
 		goto out;

@@ -8,14 +8,19 @@
 #ifndef VMEDIA_TEST_H
 #define VMEDIA_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/videodev2.h>
 #include <linux/vmedia.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "protmem_test.h"
 #include "vmedia_ref.h"
@@ -168,6 +173,40 @@ static inline int vm_scanout(int dev, int in, uint64_t len, uint32_t *crc,
 		*crc = s.crc;
 	if (frame)
 		*frame = s.frame;
+	return ret;
+}
+
+/* ---- the V4L2 decoder ------------------------------------------------- */
+
+#define VM_M2M_MOD		"vdec_m2m"
+#define VM_M2M_DRIVER		"vdec-m2m"
+
+/* The /dev/videoN whose driver is vdec-m2m into @path; 0 or -ENOENT */
+static inline int vm_find_m2m_node(char *path, size_t size)
+{
+	struct dirent *e;
+	int ret = -ENOENT;
+	DIR *d = opendir("/dev");
+
+	if (!d)
+		return -errno;
+	while (ret && (e = readdir(d))) {
+		struct v4l2_capability cap;
+		int fd;
+
+		if (strncmp(e->d_name, "video", 5))
+			continue;
+		snprintf(path, size, "/dev/%s", e->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&cap, 0, sizeof(cap));
+		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+		    !strcmp((char *)cap.driver, VM_M2M_DRIVER))
+			ret = 0;
+		close(fd);
+	}
+	closedir(d);
 	return ret;
 }
 

@@ -339,14 +339,9 @@ static int tee_protmem_dyn_alloc(struct tee_protmem_pool *pool,
 	ret = tee_protmem_dyn_take(pool, size, &paddr);
 	if (ret)
 		return ret;
-	/* The secure world learns the buffer; if it will not, no buffer */
-	if (dp->ops->assign)
-		ret = dp->ops->assign(dp->priv, dp->use_case, paddr, size);
-	if (!ret)
-		ret = tee_protmem_sgt_set(sgt, paddr, size);
+	ret = tee_protmem_buffer_out(dp->ops, dp->priv, dp->use_case, paddr,
+				     size, sgt);
 	if (ret) {
-		if (dp->ops->release)
-			dp->ops->release(dp->priv, paddr, size);
 		tee_protmem_dyn_put(pool, paddr, size);
 		return ret;
 	}
@@ -362,18 +357,9 @@ static void tee_protmem_dyn_free(struct tee_protmem_pool *pool,
 	phys_addr_t paddr;
 	size_t size;
 
-	tee_protmem_sgt_range(sgt, &paddr, &size);
-	sg_free_table(sgt);
-	/*
-	 * The secure world forgets the buffer before the range can be
-	 * reused; if it will not, the range (and its chunk) stay lent.
-	 */
-	if (dp->ops->release && dp->ops->release(dp->priv, paddr, size)) {
-		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
-		       size);
-		return;
-	}
-	tee_protmem_dyn_put(pool, paddr, size);
+	/* A range the secure world keeps stays lent, its chunk with it */
+	if (tee_protmem_buffer_in(dp->ops, dp->priv, sgt, &paddr, &size))
+		tee_protmem_dyn_put(pool, paddr, size);
 }
 
 static int tee_protmem_dyn_attach(struct tee_protmem_pool *pool,

@@ -218,6 +218,64 @@ int tee_protmem_pmx_alloc(struct pmx_pool *pmx, size_t size,
 	return 0;
 }
 
+/**
+ * tee_protmem_buffer_out() - a range taken from an allocator becomes a buffer
+ * @ops:	the secure world's callbacks
+ * @priv:	passed to @ops
+ * @use_case:	the pool's use case
+ * @paddr:	first byte of the range (scrubbed)
+ * @size:	its size
+ * @sgt:	filled with the range
+ *
+ * The secure world learns the buffer (@ops->assign, if any); if it will
+ * not, there is no buffer. The caller gives the range back on failure.
+ *
+ * Return: 0, the secure world's refusal, or -ENOMEM.
+ */
+int tee_protmem_buffer_out(const struct tee_protmem_backend_ops *ops,
+			   void *priv, u32 use_case, phys_addr_t paddr,
+			   size_t size, struct sg_table *sgt)
+{
+	int ret;
+
+	if (ops->assign) {
+		ret = ops->assign(priv, use_case, paddr, size);
+		if (ret)
+			return ret;
+	}
+	ret = tee_protmem_sgt_set(sgt, paddr, size);
+	if (ret && ops->release)
+		ops->release(priv, paddr, size);
+	return ret;
+}
+
+/**
+ * tee_protmem_buffer_in() - a buffer's range on its way back
+ * @ops:	the secure world's callbacks
+ * @priv:	passed to @ops
+ * @sgt:	the buffer's table, freed here
+ * @paddr:	out: first byte of the range
+ * @size:	out: its size
+ *
+ * The secure world forgets the buffer (@ops->release, if any) before the
+ * range can be reused.
+ *
+ * Return: true if the range may go back to its allocator, false if the
+ * secure world kept it: the caller retires it for good.
+ */
+bool tee_protmem_buffer_in(const struct tee_protmem_backend_ops *ops,
+			   void *priv, struct sg_table *sgt, phys_addr_t *paddr,
+			   size_t *size)
+{
+	tee_protmem_sgt_range(sgt, paddr, size);
+	sg_free_table(sgt);
+	if (!ops->release || !ops->release(priv, *paddr, *size))
+		return true;
+	pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
+	       *size);
+	return false;
+}
+
 static void tee_protmem_scrub_worker(struct work_struct *work)
 {
 	struct tee_protmem_static_pool *sp =
@@ -322,14 +380,9 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 	ret = tee_protmem_static_take(sp, size, &paddr);
 	if (ret)
 		return ret;
-	/* The secure world learns the buffer; if it will not, no buffer */
-	if (sp->ops->assign)
-		ret = sp->ops->assign(sp->priv, sp->use_case, paddr, size);
-	if (!ret)
-		ret = tee_protmem_sgt_set(sgt, paddr, size);
+	ret = tee_protmem_buffer_out(sp->ops, sp->priv, sp->use_case, paddr,
+				     size, sgt);
 	if (ret) {
-		if (sp->ops->release)
-			sp->ops->release(sp->priv, paddr, size);
 		tee_protmem_static_put(sp, paddr, size);
 		return ret;
 	}
@@ -344,12 +397,7 @@ static void tee_protmem_static_free(struct tee_protmem_pool *pool,
 	phys_addr_t paddr;
 	size_t size;
 
-	tee_protmem_sgt_range(sgt, &paddr, &size);
-	sg_free_table(sgt);
-	/* The secure world forgets the buffer before anyone can reuse it */
-	if (sp->ops->release && sp->ops->release(sp->priv, paddr, size)) {
-		pr_err("tee: secure world kept a buffer of %#zx bytes, range retired\n",
-		       size);
+	if (!tee_protmem_buffer_in(sp->ops, sp->priv, sgt, &paddr, &size)) {
 		mutex_lock(&sp->lock);
 		sp->retired += size;
 		sp->used -= size;

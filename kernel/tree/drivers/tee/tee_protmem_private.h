@@ -19,6 +19,12 @@ int tee_protmem_pmx_alloc(struct pmx_pool *pmx, size_t size,
 			  phys_addr_t *paddr, u64 *scrubbed);
 
 int tee_protmem_sgt_set(struct sg_table *sgt, phys_addr_t paddr, size_t size);
+int tee_protmem_buffer_out(const struct tee_protmem_backend_ops *ops,
+			   void *priv, u32 use_case, phys_addr_t paddr,
+			   size_t size, struct sg_table *sgt);
+bool tee_protmem_buffer_in(const struct tee_protmem_backend_ops *ops,
+			   void *priv, struct sg_table *sgt, phys_addr_t *paddr,
+			   size_t *size);
 void tee_protmem_sgt_range(struct sg_table *sgt, phys_addr_t *paddr,
 			   size_t *size);
 int tee_protmem_pool_update_shm(struct tee_protmem_pool *pool,
