@@ -4,8 +4,9 @@
  * services around it, as an unprivileged program with /dev/tee0, the
  * heaps and the media devices would (docs/threat-model.md). Each attack
  * is written as the attack: it tries to learn secret bytes, and the test
- * asserts it learns nothing. Every one of them read the secret on the
- * code before the fix.
+ * asserts it learns nothing. On the code before the fix, 1 to 5 and 7
+ * succeeded; 6 (and the stale-id race of 5) depend on timing there: the
+ * old background scrubber could win the race with the unload.
  *
  * The secret: a victim client (its own TEE context and crypt-TA session,
  * its own key) decrypts random content into a secure-video buffer. The
