@@ -68,7 +68,10 @@ int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
 	r->size = size;
 	r->use_case = use_case;
 	r->vaddr = vaddr;
+	/* Fast calls read the list: change it under the table's lock */
+	mutex_lock(&sw->bufs_lock);
 	list_add_tail(&r->node, &sw->regions);
+	mutex_unlock(&sw->bufs_lock);
 	return 0;
 }
 
@@ -199,9 +202,9 @@ static struct vtee_sw_buf *vtee_sw_buf_search(struct vtee_sw *sw, u64 paddr,
  * @size:	bytes, page aligned, not 0
  * @use_case:	the use case of the pool it comes from
  *
- * Context: a fast call; the caller holds vtee_sw.bufs_lock. Regions
- * change only on the secure thread while no pool exists, so reading them
- * here is safe.
+ * Context: a fast call; the caller holds vtee_sw.bufs_lock, under which
+ * the secure thread also adds and removes regions, so reading them here is
+ * safe.
  *
  * Return: TEEC_SUCCESS; TEEC_ERROR_BAD_PARAMETERS if the range is
  * malformed, not within one region of @use_case, or overlaps a live
@@ -629,13 +632,20 @@ u32 vtee_sw_region_lend(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case)
 u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size)
 {
 	struct vtee_sw_region *r = vtee_sw_region_find(sw, paddr, size);
+	bool busy;
 
-	if (!r || !r->lent || r->paddr != paddr || r->size != size ||
-	    vtee_sw_buf_overlaps(sw, paddr, size))
+	if (!r || !r->lent || r->paddr != paddr || r->size != size)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	/* No buffer in it, and none added while it goes: one locked step */
+	mutex_lock(&sw->bufs_lock);
+	busy = vtee_sw_buf_search(sw, paddr, size, NULL, NULL);
+	if (!busy)
+		list_del(&r->node);
+	mutex_unlock(&sw->bufs_lock);
+	if (busy)
 		return TEEC_ERROR_BAD_PARAMETERS;
 	vtee_sw_scrub_range(sw, r->vaddr, size);
 	vunmap(r->vaddr);
-	list_del(&r->node);
 	kfree(r);
 	return TEEC_SUCCESS;
 }

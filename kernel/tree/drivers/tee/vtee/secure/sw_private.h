@@ -10,7 +10,8 @@
  * normal world reaches through sw.h, are locked. The one exception is the
  * buffer table: fast calls (vtee_sw_fast_call(), as OP-TEE's fast SMCs)
  * add and remove buffers on the calling CPU, so the table has a mutex,
- * which the secure thread takes for each lookup. vtee_sw_start() and
+ * which the secure thread takes for each lookup of a buffer and for each
+ * change to the region list (which a fast call reads). vtee_sw_start() and
  * vtee_sw_stop() touch secure state while the thread does not run.
  */
 #ifndef VTEE_SW_PRIVATE_H
@@ -182,8 +183,9 @@ struct vtee_sw_win {
  * @wq:			the secure thread sleeps here for @queue
  * @stats:		counters
  * @sessions:		open sessions by id; secure thread only
- * @regions:		struct vtee_sw_region list; secure thread only
- * @bufs_lock:		guards @bufs
+ * @regions:		struct vtee_sw_region list; changed by the secure thread
+ *			only, under @bufs_lock (fast calls read it)
+ * @bufs_lock:		guards @bufs, and changes to @regions
  * @bufs:		live buffers (struct vtee_sw_buf)
  * @ta_data:		each TA's world-global data, as vtee_sw_tas[];
  *			written at start and stop only, used by the thread
@@ -204,7 +206,7 @@ struct vtee_sw {
 
 	struct idr sessions;
 	struct list_head regions;
-	struct mutex bufs_lock;	/* guards bufs */
+	struct mutex bufs_lock;	/* guards bufs, changes to regions */
 	struct rb_root bufs;
 	void *ta_data[VTEE_SW_NUM_TAS];
 };
