@@ -36,21 +36,6 @@
 /* CmaFree comes back to within per-CPU list noise (see vtee_dynamic) */
 #define CMA_SLACK_KB	1024
 
-/* TEE_IOC_SHM_REGISTER; shm fd or -errno, @id (optional) out */
-static int shm_register(int tee, const void *addr, uint64_t len, int32_t *id)
-{
-	struct tee_ioctl_shm_register_data d = {
-		.addr = (uintptr_t)addr, .length = len,
-	};
-	int fd = ioctl(tee, TEE_IOC_SHM_REGISTER, &d);
-
-	if (fd < 0)
-		return -errno;
-	if (id)
-		*id = d.id;
-	return fd;
-}
-
 
 #define CMA_DEBUGFS	"/sys/kernel/debug/cma/reserved"
 #define FILL_STEP	(16UL << 20)
@@ -122,7 +107,7 @@ static void anon_in_cma_migrates(struct tap *t, int tee, int km)
 	}
 	pfn = pfn_of(pagemap, hit);
 	memset(hit, 0xc3, 4096);
-	shm = shm_register(tee, hit, 4096, NULL);
+	shm = pm_shm_register(tee, hit, 4096, NULL);
 	if (shm >= 0)
 		pfn2 = pfn_of(pagemap, hit);
 	if (!tap_ok(t, shm >= 0 && pfn2 && (pfn2 < base || pfn2 >= base + count) &&
@@ -160,7 +145,7 @@ static int attack_round(struct tap *t, int tee, int km, int round)
 		return -EIO;
 	}
 	memset(p, 0xa5, BUF_SIZE);
-	shm = shm_register(tee, p, BUF_SIZE, NULL);
+	shm = pm_shm_register(tee, p, BUF_SIZE, NULL);
 	/* The owner lets go of its buffer; the shm, if any, stays open */
 	munmap(p, BUF_SIZE);
 	close(buf);
@@ -184,6 +169,7 @@ static void normal_memory_works(struct tap *t, int tee, int km)
 	size_t len = 64 * 1024;
 	unsigned char *mem;
 	struct pm_res r;
+	struct tee_ioctl_shm_register_data reg = { 0 };
 	int32_t id = 0;
 	uint32_t s = 0;
 	int shm, ret, open;
@@ -193,7 +179,8 @@ static void normal_memory_works(struct tap *t, int tee, int km)
 	if (!tap_ok(t, mem != MAP_FAILED, "anonymous memory maps"))
 		return;
 	memset(mem, 0x3c, len);
-	shm = shm_register(tee, mem, len, &id);
+	shm = pm_shm_register(tee, mem, len, &reg);
+	id = reg.id;
 	if (!tap_ok(t, shm >= 0, "anonymous memory registers (long-term pin)")) {
 		tap_diag("register: %s", strerror(-shm));
 		munmap(mem, len);

@@ -23,27 +23,11 @@
 #define PAGES	4
 #define PAGE	4096UL
 
-/* TEE_IOC_SHM_REGISTER; shm fd or -errno, @len_out the length answered */
-static int shm_register(int tee, const void *addr, uint64_t len,
-			uint64_t *len_out)
-{
-	struct tee_ioctl_shm_register_data d = {
-		.addr = (uintptr_t)addr, .length = len,
-	};
-	int fd = ioctl(tee, TEE_IOC_SHM_REGISTER, &d);
-
-	if (fd < 0)
-		return -errno;
-	if (len_out)
-		*len_out = d.length;
-	return fd;
-}
-
 static void expect_refused(struct tap *t, int tee, int km, const void *addr,
 			   uint64_t len, int want, const char *what)
 {
 	char report[256];
-	int fd = shm_register(tee, addr, len, NULL), hits;
+	int fd = pm_shm_register(tee, addr, len, NULL), hits;
 
 	if (!tap_ok(t, fd == -want, "%s: %s", what, strerror(want)))
 		tap_diag("got %s", fd < 0 ? strerror(-fd) : "a shm fd");
@@ -56,6 +40,7 @@ static void expect_refused(struct tap *t, int tee, int km, const void *addr,
 
 int main(void)
 {
+	struct tee_ioctl_shm_register_data reg = { 0 };
 	struct tee_ioctl_version_data v;
 	uint64_t len = 0;
 	unsigned char *p;
@@ -93,13 +78,15 @@ int main(void)
 	expect_refused(&t, tee, km, p, UINT64_MAX - (uintptr_t)p, EFAULT,
 		       "a length past the end of the address space");
 
-	fd = shm_register(tee, p, PAGES * PAGE, &len);
+	fd = pm_shm_register(tee, p, PAGES * PAGE, &reg);
+	len = reg.length;
 	if (!tap_ok(&t, fd >= 0 && len == PAGES * PAGE,
 		    "%d pages still register (length %" PRIu64 ")", PAGES, len))
 		tap_diag("register: %s", fd < 0 ? strerror(-fd) : "wrong length");
 	if (fd >= 0)
 		close(fd);
-	fd = shm_register(tee, p + 1, 1, &len);
+	fd = pm_shm_register(tee, p + 1, 1, &reg);
+	len = reg.length;
 	if (!tap_ok(&t, fd >= 0 && len == 1, "one byte registers"))
 		tap_diag("register: %s", fd < 0 ? strerror(-fd) : "wrong length");
 	if (fd >= 0)

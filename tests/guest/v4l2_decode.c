@@ -320,6 +320,20 @@ static void sys_write(int fd, uint8_t *p, const void *src, size_t len,
 	xioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
+/* Bytes of system-heap buffer @fd, mapped at @p, that are not SENTINEL */
+static size_t sys_touched(int fd, const uint8_t *p)
+{
+	struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
+	size_t i, touched = 0;
+
+	xioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	for (i = 0; i < BUF_SIZE; i++)
+		touched += p[i] != SENTINEL;
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	xioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	return touched;
+}
+
 /*
  * Bad jobs: a malformed (odd-length) bitstream and a CAPTURE buffer too
  * small are refused at QBUF; a picture larger than the CAPTURE plane
@@ -328,7 +342,6 @@ static void sys_write(int fd, uint8_t *p, const void *src, size_t len,
 static void test_bad_jobs(struct tap *t, struct ctx *c)
 {
 	uint8_t big[2 * 300], *bp = MAP_FAILED, *fp = MAP_FAILED;
-	struct dma_buf_sync sync;
 	struct v4l2_buffer ob, cb;
 	int bs, frame, small, fd = -1, ret;
 	const char *step;
@@ -385,12 +398,7 @@ static void test_bad_jobs(struct tap *t, struct ctx *c)
 	       (cb.flags & V4L2_BUF_FLAG_ERROR) && cb.bytesused == 0,
 	       "a picture larger than the CAPTURE plane: both buffers flagged, bytesused 0 (%s: %s)",
 	       step, err_name(ret));
-	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
-	xioctl(frame, DMA_BUF_IOCTL_SYNC, &sync);
-	for (i = 0; i < BUF_SIZE; i++)
-		touched += fp[i] != SENTINEL;
-	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-	xioctl(frame, DMA_BUF_IOCTL_SYNC, &sync);
+	touched = sys_touched(frame, fp);
 	tap_ok(t, touched == 0, "... and nothing written (%zu bytes changed)",
 	       touched);
 out:
@@ -438,7 +446,7 @@ static void test_normal_output(struct tap *t, struct ctx *c)
 	struct dma_buf_sync sync;
 	int sys, fd = -1, ret;
 	uint8_t *p = MAP_FAILED;
-	size_t i, touched = 0;
+	size_t touched;
 
 	make_bitstream(c);
 	ret = pm_prot_new(c->tee, pm_use_case(0)->heap, BUF_SIZE, &bs);
@@ -477,12 +485,7 @@ static void test_normal_output(struct tap *t, struct ctx *c)
 	tap_ok(t, after[0] == before[0] + 1 && after[1] == before[1] &&
 	       after[2] == before[2],
 	       "the refusal is counted once, in secure-video");
-	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
-	xioctl(sys, DMA_BUF_IOCTL_SYNC, &sync);
-	for (i = 0; i < BUF_SIZE; i++)
-		touched += p[i] != SENTINEL;
-	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
-	xioctl(sys, DMA_BUF_IOCTL_SYNC, &sync);
+	touched = sys_touched(sys, p);
 	tap_ok(t, touched == 0, "the system-heap frame is untouched (%zu bytes changed)",
 	       touched);
 	ret = session_close(fd);

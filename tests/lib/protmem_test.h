@@ -489,6 +489,25 @@ static inline int pm_shm_alloc(int tee, uint64_t size, int32_t *id,
 	return fd;
 }
 
+/*
+ * TEE_IOC_SHM_REGISTER of @len bytes of this process's memory at @addr.
+ * Returns the shm fd or -errno; @out (optional) gets the answered struct.
+ */
+static inline int pm_shm_register(int tee, const void *addr, uint64_t len,
+				  struct tee_ioctl_shm_register_data *out)
+{
+	struct tee_ioctl_shm_register_data d = {
+		.addr = (uintptr_t)addr, .length = len,
+	};
+	int fd = ioctl(tee, TEE_IOC_SHM_REGISTER, &d);
+
+	if (fd < 0)
+		return -errno;
+	if (out)
+		*out = d;
+	return fd;
+}
+
 /* A TEE_IOC_SHM_ALLOC buffer mapped in this process. */
 struct pm_shm {
 	int fd;
