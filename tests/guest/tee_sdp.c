@@ -11,7 +11,8 @@
  * invoke-tests pseudo-TA), with the memrefs checked again by the callee;
  * the pseudo-TA refusing protected memrefs from a normal-world client; the
  * sessions a TA opened closing with the session (and context) that opened
- * them (vtee's sysfs session counts). Test TAs: they exist only on a test
+ * them (vtee's sysfs session counts); the depth bound of TA-to-TA chains
+ * (vtee's nesting test TA). Test TAs: they exist only on a test
  * kernel with vtee loaded with testing=1 (else this test skips).
  *
  * PROTMEM_SEED=<n> replays a run (the seed is printed).
@@ -700,6 +701,57 @@ out:
 	pm_prot_free(&pb);
 }
 
+/*
+ * The depth bound: the nesting test TA opens a session to another
+ * instance of itself, which does the same, as deep as asked. The chain
+ * stops at PM_NEST_MAX_DEPTH TA-opened sessions with TEEC_ERROR_BUSY
+ * (the secure thread's stack is not unbounded), and a kept chain closes
+ * down to the last session with the client's session.
+ */
+static void test_depth(struct tap *t, int tee)
+{
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct tee_ioctl_param p[1];
+	uint64_t clients, ta0;
+	uint32_t ns = 0;
+	struct pm_res r;
+	int ret;
+
+	if (sessions_now(&clients, &ta0)) {
+		tap_skip(t, "no session counts", "the depth bound");
+		return;
+	}
+	pm_uuid_parse(PM_NEST_TA_UUID, uuid);
+	r = pm_open_public(tee, uuid, &ns);
+	if (!tap_ok(t, pm_res_ok(&r), "a session to the nesting test TA opens")) {
+		pm_diag_res("open session", &r);
+		return;
+	}
+
+	p[0] = pm_p_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT, 2, 0, 0);
+	r = pm_invoke(tee, ns, PM_NEST_NEST, p, 1);
+	if (!tap_ok(t, pm_res_ok(&r) && p[0].a == 2 && p[0].b == 0,
+		    "a chain of 2 TA-to-TA hops goes all the way"))
+		tap_diag("hops %llu, stopped by 0x%llx", (unsigned long long)p[0].a,
+			 (unsigned long long)p[0].b);
+	ta_sessions_are(t, ta0, "... and closes each session on the way back");
+
+	p[0] = pm_p_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT, 1000, 1, 0);
+	r = pm_invoke(tee, ns, PM_NEST_NEST, p, 1);
+	if (!tap_ok(t, pm_res_ok(&r) && p[0].a == PM_NEST_MAX_DEPTH &&
+		    p[0].b == PM_TEEC_ERROR_BUSY,
+		    "a chain of 1000 hops stops at depth %d with TEEC_ERROR_BUSY",
+		    PM_NEST_MAX_DEPTH))
+		tap_diag("hops %llu, stopped by 0x%llx", (unsigned long long)p[0].a,
+			 (unsigned long long)p[0].b);
+	ta_sessions_are(t, ta0 + PM_NEST_MAX_DEPTH, "... keeping its sessions open when asked");
+
+	ret = pm_close_session(tee, ns);
+	if (!tap_ok(t, ret == 0, "the nesting TA session closes"))
+		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
+	ta_sessions_are(t, ta0, "... and the whole chain of sessions below it with it");
+}
+
 int main(void)
 {
 	uint8_t uuid[TEE_IOCTL_UUID_LEN];
@@ -763,6 +815,7 @@ int main(void)
 	test_forwarding(&t, tee, s, &in, &out, &rng);
 	test_pta_refuses_normal_world(&t, tee, s, &in, &out);
 	test_owned_sessions(&t, tee, uuid);
+	test_depth(&t, tee);
 
 out:
 	pm_shm_free(&in);

@@ -104,6 +104,7 @@ static_assert(_IOC_NR(TEE_IOC_SHM_REGISTER_FD) == 8,
 #define PM_TEEC_ERROR_ITEM_NOT_FOUND	0xFFFF0008u
 #define PM_TEEC_ERROR_NOT_SUPPORTED	0xFFFF000Au
 #define PM_TEEC_ERROR_OUT_OF_MEMORY	0xFFFF000Cu
+#define PM_TEEC_ERROR_BUSY		0xFFFF000Du
 #define PM_TEEC_ERROR_SHORT_BUFFER	0xFFFF0010u
 
 #define PM_TEEC_ORIGIN_API		1u
@@ -685,6 +686,11 @@ static inline int pm_vtee_sessions(uint64_t *clients, uint64_t *ta)
 /* OP-TEE's invoke-tests pseudo-TA: its SDP commands 3-5 (from TAs only) */
 #define PM_PTA_INVOKE_TESTS_UUID	"d96a5b40-c3e5-21e3-8794-1002a5d5c61b"
 #define PM_PTA_SDP_BASE			3
+
+/* vtee's nesting test TA (secure/ta_nest.c): chains of TA-opened sessions */
+#define PM_NEST_TA_UUID		"5c2a6f0e-8b1d-4e57-9a3c-6d7e0f1b2c4d"
+#define PM_NEST_NEST		0
+#define PM_NEST_MAX_DEPTH	4	/* VTEE_SW_MAX_DEPTH */
 
 /* vtee's content-decryption TA (kernel/tree/drivers/tee/vtee/secure/ta_crypt.c) */
 #define PM_CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"

@@ -66,6 +66,7 @@ static const struct vtee_sw_ta * const vtee_sw_tas[VTEE_SW_NUM_TAS] = {
 #if IS_ENABLED(CONFIG_VTEE_TESTING)
 	&vtee_ta_sdp,
 	&vtee_ta_invoke_tests,
+	&vtee_ta_nest,
 #endif
 };
 

@@ -195,10 +195,10 @@ struct vtee_sw_win {
 };
 
 /*
- * Number of TAs in vtee_sw_tas[] (sw_core.c): the SDP TA and the
- * invoke-tests pseudo-TA are test-only
+ * Number of TAs in vtee_sw_tas[] (sw_core.c): the SDP TA, the invoke-tests
+ * pseudo-TA and the nesting TA are test-only
  */
-#define VTEE_SW_NUM_TAS		(1 + 2 * IS_ENABLED(CONFIG_VTEE_TESTING))
+#define VTEE_SW_NUM_TAS		(1 + 3 * IS_ENABLED(CONFIG_VTEE_TESTING))
 
 /**
  * struct vtee_sw - the emulated secure world
@@ -247,6 +247,7 @@ extern const struct vtee_sw_ta vtee_ta_crypt;
 #if IS_ENABLED(CONFIG_VTEE_TESTING)
 extern const struct vtee_sw_ta vtee_ta_sdp;
 extern const struct vtee_sw_ta vtee_ta_invoke_tests;
+extern const struct vtee_sw_ta vtee_ta_nest;
 #endif
 
 /* sw_core.c: TA-to-TA calls (the GP Internal API's TEE_OpenTASession...) */
