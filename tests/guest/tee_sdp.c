@@ -637,6 +637,17 @@ out:
 	pm_close_session(tee, ps);
 }
 
+/* TRANSFORM of all of @pb forwarded to an SDP TA, then to the pseudo-TA */
+static struct pm_res transform_forwarded_both(int tee, uint32_t s,
+					      const struct pm_prot *pb)
+{
+	struct pm_res r = transform(tee, s, PM_SDP_INVOKE_BASE, pb->id, 0, pb->size);
+
+	if (pm_res_ok(&r))
+		r = transform(tee, s, PM_SDP_PTA_BASE, pb->id, 0, pb->size);
+	return r;
+}
+
 /*
  * Sessions a TA opened close with the session that opened it: by
  * TEE_IOC_CLOSE_SESSION, and when the client's TEE context goes away.
@@ -663,9 +674,7 @@ static void test_owned_sessions(struct tap *t, int tee, const uint8_t *uuid)
 		pm_diag_res("open session", &r);
 		goto out;
 	}
-	r = transform(tee, s2, PM_SDP_INVOKE_BASE, pb.id, 0, pb.size);
-	if (pm_res_ok(&r))
-		r = transform(tee, s2, PM_SDP_PTA_BASE, pb.id, 0, pb.size);
+	r = transform_forwarded_both(tee, s2, &pb);
 	if (!pm_res_ok(&r))
 		pm_diag_res("TRANSFORM (forwarded)", &r);
 	ta_sessions_are(t, ta0 + 2, "it forwarded to an SDP TA and the pseudo-TA");
@@ -682,11 +691,8 @@ static void test_owned_sessions(struct tap *t, int tee, const uint8_t *uuid)
 	if (ret)
 		tap_diag("alloc/register: %s", strerror(-ret));
 	r = pm_open_public(tee2, uuid, &s3);
-	if (!ret && pm_res_ok(&r)) {
-		r = transform(tee2, s3, PM_SDP_INVOKE_BASE, pb2.id, 0, pb2.size);
-		if (pm_res_ok(&r))
-			r = transform(tee2, s3, PM_SDP_PTA_BASE, pb2.id, 0, pb2.size);
-	}
+	if (!ret && pm_res_ok(&r))
+		r = transform_forwarded_both(tee2, s3, &pb2);
 	if (!pm_res_ok(&r))
 		pm_diag_res("second context", &r);
 	ta_sessions_are(t, ta0 + 2, "a session of the second context forwarded twice");
