@@ -195,13 +195,16 @@ static bool vtee_sw_refuse_protected(const struct vtee_sw_sess *sess, u32 types,
 }
 
 /*
- * A new session to @ta (vtee_sw_tas[@idx]), opened by a normal-world
- * client (@parent NULL) or by @parent's TA; not yet in any table. The TA's
- * open callback runs here. TEEC_* result, *@origin set.
+ * A new session to @ta (vtee_sw_tas[@idx]), opened by the normal-world
+ * client that sent @msg (@parent NULL, session id @id) or by @parent's TA
+ * (@msg NULL: the client's identity is @parent's, the id 0); not yet in
+ * any table. The TA's open callback runs here, with the session filled
+ * in. TEEC_* result, *@origin set.
  */
 static u32 vtee_sw_sess_open(struct vtee_sw *sw, const struct vtee_sw_ta *ta,
 			     unsigned int idx, struct vtee_sw_sess *parent,
-			     u32 types, struct vtee_msg_param *params,
+			     const struct vtee_msg *msg, int id, u32 types,
+			     struct vtee_msg_param *params,
 			     struct vtee_sw_sess **out, u32 *origin)
 {
 	struct vtee_sw_sess *sess;
@@ -216,6 +219,17 @@ static u32 vtee_sw_sess_open(struct vtee_sw *sw, const struct vtee_sw_ta *ta,
 	sess->ta_data = sw->ta_data[idx];
 	sess->parent = parent;
 	sess->depth = parent ? parent->depth + 1 : 0;
+	if (msg) {
+		sess->id = id;
+		sess->client = msg->client;
+		sess->login = msg->login;
+		if (msg->login == TEE_IOCTL_LOGIN_USER)
+			sess->client_uid = msg->client_uid;
+	} else {
+		sess->client = parent->client;
+		sess->login = parent->login;
+		sess->client_uid = parent->client_uid;
+	}
 	INIT_LIST_HEAD(&sess->children);
 	INIT_LIST_HEAD(&sess->child_node);
 	if (vtee_sw_refuse_protected(sess, types, params)) {
@@ -262,25 +276,23 @@ static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
 		return;
 	}
 
-	/* The id first: a TA's open callback never has to be undone */
+	/*
+	 * The id first, reserved (NULL: idr_find() sees no session), so that
+	 * a TA's open callback never has to be undone. Cyclic: an id just
+	 * closed is not handed to the next client.
+	 */
 	id = idr_alloc_cyclic(&sw->sessions, NULL, 1, INT_MAX, GFP_KERNEL);
 	if (id < 0) {
 		vtee_sw_result(msg, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
 		return;
 	}
-	ret = vtee_sw_sess_open(sw, ta, idx, NULL, vtee_sw_types(msg),
+	ret = vtee_sw_sess_open(sw, ta, idx, NULL, msg, id, vtee_sw_types(msg),
 				msg->params, &sess, &origin);
 	if (ret != TEEC_SUCCESS) {
 		idr_remove(&sw->sessions, id);
 		vtee_sw_result(msg, ret, origin);
 		return;
 	}
-	/* Cyclic: an id just closed is not handed to the next client */
-	sess->id = id;
-	sess->client = msg->client;
-	sess->login = msg->login;
-	if (msg->login == TEE_IOCTL_LOGIN_USER)
-		sess->client_uid = msg->client_uid;
 	idr_replace(&sw->sessions, sess, id);
 	msg->session = id;
 	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
@@ -393,7 +405,7 @@ u32 vtee_sw_ta_open(struct vtee_sw_sess *caller, const uuid_t *uuid,
 	ret = vtee_sw_param_copy_in(&copy, types, params);
 	if (ret != TEEC_SUCCESS)
 		return ret;
-	ret = vtee_sw_sess_open(caller->sw, ta, idx, caller, types,
+	ret = vtee_sw_sess_open(caller->sw, ta, idx, caller, NULL, 0, types,
 				copy.params, &sess, origin);
 	vtee_sw_param_copy_out(&copy, types, params);
 	if (ret != TEEC_SUCCESS)

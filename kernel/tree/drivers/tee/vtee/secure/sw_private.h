@@ -133,8 +133,9 @@ struct vtee_sw_ta {
  * @cancel_id:	cancellation requested for calls with this id (0: none)
  * @parent:	the session whose TA opened this one (vtee_sw_ta_open());
  *		NULL for a session of a normal-world client. A TA-opened
- *		session is not in vtee_sw.sessions: the normal world cannot
- *		name it; only @parent's TA reaches it
+ *		session is not in vtee_sw.sessions (its @id is 0): the normal
+ *		world cannot name it; only @parent's TA reaches it. It keeps
+ *		@parent's @client, @login and @client_uid
  * @depth:	0 for a normal-world client's session, @parent's + 1 for a
  *		TA-opened one (at most VTEE_SW_MAX_DEPTH)
  * @children:	sessions this session's TA opened and has not closed; they
