@@ -480,24 +480,34 @@ static void attack_test_services(struct ctx *c, const struct pm_vtee_params *boo
 	int tee, dev, ret;
 	uint32_t s;
 
+	static const struct { const char *uuid, *name; } tas[] = {
+		{ PM_SDP_TA_UUID, "the SDP test TA (DUMP)" },
+		{ PM_PTA_INVOKE_TESTS_UUID, "the invoke-tests pseudo-TA (COPY_SEC_TO_NSEC)" },
+		{ PM_NEST_TA_UUID, "the nesting test TA" },
+	};
+	unsigned int i;
+
 	pm_vtee_param_set(&plain, "testing", "N");
 	if (pm_vtee_reload(&plain)) {
-		tap_skip(c->t, "reload failed", "no SDP test TA without testing=1");
+		for (i = 0; i < sizeof(tas) / sizeof(tas[0]); i++)
+			tap_skip(c->t, "reload failed", "no %s without testing=1", tas[i].name);
 		tap_skip(c->t, "reload failed", "no raw DMA without testing=1");
 		return;
 	}
-	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
-	tee = pm_tee_open();
-	if (tee >= 0) {
-		r = pm_open_public(tee, uuid, &s);
-		if (pm_res_ok(&r))
-			pm_close_session(tee, s);
-		close(tee);
+	for (i = 0; i < sizeof(tas) / sizeof(tas[0]); i++) {
+		pm_uuid_parse(tas[i].uuid, uuid);
+		tee = pm_tee_open();
+		if (tee >= 0) {
+			r = pm_open_public(tee, uuid, &s);
+			if (pm_res_ok(&r))
+				pm_close_session(tee, s);
+			close(tee);
+		}
+		tap_ok(c->t, tee >= 0 && r.err == 0 &&
+		       r.ret == PM_TEEC_ERROR_ITEM_NOT_FOUND,
+		       "without testing=1 %s does not exist (0x%x)", tas[i].name,
+		       r.ret);
 	}
-	tap_ok(c->t, tee >= 0 && r.err == 0 &&
-	       r.ret == PM_TEEC_ERROR_ITEM_NOT_FOUND,
-	       "without testing=1 the SDP test TA (DUMP) does not exist (0x%x)",
-	       r.ret);
 	ret = vm_load() < 0 ? -ENOENT : 0;
 	dev = ret ? -1 : vm_open("vdisp");
 	if (dev >= 0)

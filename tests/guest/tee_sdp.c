@@ -6,8 +6,14 @@
  * and dumped back, on secure-video buffers (the TA's use case; the other
  * heaps' buffers are refused); memrefs of the wrong kind, out-of-bounds
  * memrefs, wrong parameter types, unknown commands, closed sessions and
- * unknown TAs are refused as documented. A test TA: it exists only on a
- * test kernel with vtee loaded with testing=1 (else this test skips).
+ * unknown TAs are refused as documented. The same round trips through
+ * the TA-to-TA paths (commands 3-5: SDP TA to another SDP TA, 6-8: to the
+ * invoke-tests pseudo-TA), with the memrefs checked again by the callee;
+ * the pseudo-TA refusing protected memrefs from a normal-world client; the
+ * sessions a TA opened closing with the session (and context) that opened
+ * them (vtee's sysfs session counts); the depth bound of TA-to-TA chains
+ * (vtee's nesting test TA). Test TAs: they exist only on a test
+ * kernel with vtee loaded with testing=1 (else this test skips).
  *
  * PROTMEM_SEED=<n> replays a run (the seed is printed).
  */
@@ -33,38 +39,43 @@ static inline uint8_t sdp_transform(uint8_t b)
 	return (uint8_t)((~b + 1) & 0xff);
 }
 
-static struct pm_res inject(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
-			    uint64_t in_len, int32_t out_id, uint64_t out_off,
-			    uint64_t out_len, uint64_t *out_size)
+/*
+ * INJECT, TRANSFORM, DUMP as command @base + 0, 1, 2: the SDP TA's own (0),
+ * forwarded to another SDP TA (3) or to the invoke-tests pseudo-TA (6), or
+ * the pseudo-TA's own (3, on a session to it).
+ */
+static struct pm_res inject(int tee, uint32_t s, uint32_t base, int32_t in_id,
+			    uint64_t in_off, uint64_t in_len, int32_t out_id,
+			    uint64_t out_off, uint64_t out_len, uint64_t *out_size)
 {
 	struct tee_ioctl_param p[2] = {
 		pm_p_memref(PM_MR_IN, in_id, in_off, in_len),
 		pm_p_memref(PM_MR_OUT, out_id, out_off, out_len),
 	};
-	struct pm_res r = pm_invoke(tee, s, PM_SDP_INJECT, p, 2);
+	struct pm_res r = pm_invoke(tee, s, base + PM_SDP_INJECT, p, 2);
 
 	if (out_size)
 		*out_size = p[1].b;
 	return r;
 }
 
-static struct pm_res transform(int tee, uint32_t s, int32_t id, uint64_t off,
-			       uint64_t len)
+static struct pm_res transform(int tee, uint32_t s, uint32_t base, int32_t id,
+			       uint64_t off, uint64_t len)
 {
 	struct tee_ioctl_param p[1] = { pm_p_memref(PM_MR_INOUT, id, off, len) };
 
-	return pm_invoke(tee, s, PM_SDP_TRANSFORM, p, 1);
+	return pm_invoke(tee, s, base + PM_SDP_TRANSFORM, p, 1);
 }
 
-static struct pm_res dump(int tee, uint32_t s, int32_t in_id, uint64_t in_off,
-			  uint64_t in_len, int32_t out_id, uint64_t out_off,
-			  uint64_t out_len, uint64_t *out_size)
+static struct pm_res dump(int tee, uint32_t s, uint32_t base, int32_t in_id,
+			  uint64_t in_off, uint64_t in_len, int32_t out_id,
+			  uint64_t out_off, uint64_t out_len, uint64_t *out_size)
 {
 	struct tee_ioctl_param p[2] = {
 		pm_p_memref(PM_MR_IN, in_id, in_off, in_len),
 		pm_p_memref(PM_MR_OUT, out_id, out_off, out_len),
 	};
-	struct pm_res r = pm_invoke(tee, s, PM_SDP_DUMP, p, 2);
+	struct pm_res r = pm_invoke(tee, s, base + PM_SDP_DUMP, p, 2);
 
 	if (out_size)
 		*out_size = p[1].b;
@@ -87,7 +98,7 @@ static long first_diff(const uint8_t *a, const uint8_t *b, size_t n)
  * bytes): random windows, random data; inject, transform, dump, compare.
  */
 static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
-		       int32_t prot_id, uint64_t prot_size,
+		       uint32_t base, int32_t prot_id, uint64_t prot_size,
 		       struct pm_shm *in, struct pm_shm *out, struct pm_rng *rng)
 {
 	unsigned int it, bad_rt = 0, bad_guard = 0, bad_size = 0, bad_twice = 0;
@@ -109,7 +120,7 @@ static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
 		out_off = pm_rng_range(rng, 0, out->size - len);
 		pm_rng_fill(rng, in->p + in_off, len);
 
-		r = inject(tee, s, in->id, in_off, len, prot_id, po, len, &osz);
+		r = inject(tee, s, base, in->id, in_off, len, prot_id, po, len, &osz);
 		if (!pm_res_ok(&r)) {
 			tap_diag("iteration %u: INJECT %" PRIu64 "@%" PRIu64 " -> @%" PRIu64,
 				 it, len, in_off, po);
@@ -118,7 +129,7 @@ static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
 			continue;
 		}
 		bad_size += osz != len;
-		r = transform(tee, s, prot_id, po, len);
+		r = transform(tee, s, base, prot_id, po, len);
 		if (!pm_res_ok(&r)) {
 			tap_diag("iteration %u: TRANSFORM %" PRIu64 "@%" PRIu64, it, len, po);
 			pm_diag_res("TRANSFORM", &r);
@@ -126,7 +137,7 @@ static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
 			continue;
 		}
 		memset(out->p, SENTINEL, out->size);
-		r = dump(tee, s, prot_id, po, len, out->id, out_off, len, &osz);
+		r = dump(tee, s, base, prot_id, po, len, out->id, out_off, len, &osz);
 		if (!pm_res_ok(&r)) {
 			tap_diag("iteration %u: DUMP %" PRIu64 "@%" PRIu64 " -> @%" PRIu64,
 				 it, len, po, out_off);
@@ -155,9 +166,9 @@ static void round_trip(struct tap *t, const char *what, int tee, uint32_t s,
 		}
 
 		/* The transform is an involution: twice gives the input back */
-		r = transform(tee, s, prot_id, po, len);
+		r = transform(tee, s, base, prot_id, po, len);
 		if (pm_res_ok(&r))
-			r = dump(tee, s, prot_id, po, len, out->id, out_off, len, NULL);
+			r = dump(tee, s, base, prot_id, po, len, out->id, out_off, len, NULL);
 		if (!pm_res_ok(&r) ||
 		    first_diff(out->p + out_off, in->p + in_off, len) >= 0) {
 			if (!pm_res_ok(&r))
@@ -220,7 +231,7 @@ static void test_round_trips(struct tap *t, int tee, uint32_t s,
 			continue;
 		}
 		if (u->id == TEE_PROTMEM_SECURE_VIDEO_PLAY)
-			round_trip(t, u->heap, tee, s, pb.id, pb.size, in, out, rng);
+			round_trip(t, u->heap, tee, s, 0, pb.id, pb.size, in, out, rng);
 		else
 			refused_use_case(t, u->name, tee, s, pb.id, pb.size, in, out);
 		pm_prot_free(&pb);
@@ -230,7 +241,7 @@ static void test_round_trips(struct tap *t, int tee, uint32_t s,
 	fd = pm_protmem_alloc(tee, PROT_SIZE, 0, TEE_PROTMEM_SECURE_VIDEO_PLAY, &a);
 	shm = fd >= 0 ? pm_shm_register_fd(tee, fd, &id, &size) : fd;
 	if (tap_ok(t, shm >= 0, "a TEE_IOC_PROTMEM_ALLOC buffer, registered"))
-		round_trip(t, "TEE_IOC_PROTMEM_ALLOC buffer", tee, s, id, size,
+		round_trip(t, "TEE_IOC_PROTMEM_ALLOC buffer", tee, s, 0, id, size,
 			   in, out, rng);
 	else
 		tap_diag("alloc/register: %s", strerror(-shm));
@@ -265,7 +276,7 @@ static void test_short_buffer(struct tap *t, int tee, uint32_t s,
 	struct pm_res r;
 	uint64_t osz = 0;
 
-	r = inject(tee, s, in->id, 0, 8192, pb->id, 0, 4096, &osz);
+	r = inject(tee, s, 0, in->id, 0, 8192, pb->id, 0, 4096, &osz);
 	expect_ret(t, &r, PM_TEEC_ERROR_SHORT_BUFFER,
 		   "INJECT into a protected window smaller than the input: SHORT_BUFFER");
 	if (!tap_ok(t, r.err == 0 && r.origin == PM_TEEC_ORIGIN_TRUSTED_APP,
@@ -274,7 +285,7 @@ static void test_short_buffer(struct tap *t, int tee, uint32_t s,
 	if (!tap_ok(t, r.err == 0 && osz == 8192, "... and the output size set to the size needed"))
 		tap_diag("size %" PRIu64, osz);
 
-	r = dump(tee, s, pb->id, 0, 8192, out->id, 0, 100, &osz);
+	r = dump(tee, s, 0, pb->id, 0, 8192, out->id, 0, 100, &osz);
 	expect_ret(t, &r, PM_TEEC_ERROR_SHORT_BUFFER,
 		   "DUMP into a normal window smaller than the input: SHORT_BUFFER");
 	if (!tap_ok(t, r.err == 0 && osz == 8192, "... with the output size set to the size needed"))
@@ -287,19 +298,19 @@ static void test_wrong_kind(struct tap *t, int tee, uint32_t s,
 {
 	struct pm_res r;
 
-	r = inject(tee, s, in->id, 0, 4096, out->id, 0, 4096, NULL);
+	r = inject(tee, s, 0, in->id, 0, 4096, out->id, 0, 4096, NULL);
 	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
 		   "INJECT with a normal shm as the protected output: ACCESS_DENIED");
-	r = inject(tee, s, pb2->id, 0, 4096, pb->id, 0, 4096, NULL);
+	r = inject(tee, s, 0, pb2->id, 0, 4096, pb->id, 0, 4096, NULL);
 	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
 		   "INJECT with a protected shm as the normal input: ACCESS_DENIED");
-	r = transform(tee, s, in->id, 0, 4096);
+	r = transform(tee, s, 0, in->id, 0, 4096);
 	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
 		   "TRANSFORM of a normal shm: ACCESS_DENIED");
-	r = dump(tee, s, in->id, 0, 4096, out->id, 0, 4096, NULL);
+	r = dump(tee, s, 0, in->id, 0, 4096, out->id, 0, 4096, NULL);
 	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
 		   "DUMP with a normal shm as the protected input: ACCESS_DENIED");
-	r = dump(tee, s, pb->id, 0, 4096, pb2->id, 0, 4096, NULL);
+	r = dump(tee, s, 0, pb->id, 0, 4096, pb2->id, 0, 4096, NULL);
 	expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
 		   "DUMP into a protected shm as the normal output: ACCESS_DENIED");
 	if (!tap_ok(t, r.err == 0 && r.origin == PM_TEEC_ORIGIN_TRUSTED_APP,
@@ -322,32 +333,32 @@ static void test_out_of_bounds(struct tap *t, int tee, uint32_t s,
 
 	/* Known content in the protected buffer's first NORMAL_SIZE bytes */
 	memset(in->p, 0x3c, in->size);
-	r = inject(tee, s, in->id, 0, NORMAL_SIZE, pb->id, 0, NORMAL_SIZE, NULL);
+	r = inject(tee, s, 0, in->id, 0, NORMAL_SIZE, pb->id, 0, NORMAL_SIZE, NULL);
 	if (!pm_res_ok(&r))
 		pm_diag_res("INJECT (setup)", &r);
 
-	r = transform(tee, s, pb->id, sz, 1);
+	r = transform(tee, s, 0, pb->id, sz, 1);
 	expect_einval(t, &r, "protected memref with offset == size: EINVAL at the ioctl");
-	r = transform(tee, s, pb->id, 0, sz + 1);
+	r = transform(tee, s, 0, pb->id, 0, sz + 1);
 	expect_einval(t, &r, "protected memref of size + 1: EINVAL at the ioctl");
-	r = transform(tee, s, pb->id, 0, sz + 4096);
+	r = transform(tee, s, 0, pb->id, 0, sz + 4096);
 	expect_einval(t, &r, "protected memref of size + 4096: EINVAL at the ioctl");
-	r = transform(tee, s, pb->id, 4096, UINT64_MAX - 4095);
+	r = transform(tee, s, 0, pb->id, 4096, UINT64_MAX - 4095);
 	expect_einval(t, &r, "protected memref whose offset + size wraps to 0: EINVAL at the ioctl");
-	r = transform(tee, s, pb->id, UINT64_MAX, 2);
+	r = transform(tee, s, 0, pb->id, UINT64_MAX, 2);
 	expect_einval(t, &r, "protected memref at offset 2^64-1 (end wraps): EINVAL at the ioctl");
-	r = inject(tee, s, in->id, in->size, 1, pb->id, 0, 4096, NULL);
+	r = inject(tee, s, 0, in->id, in->size, 1, pb->id, 0, 4096, NULL);
 	expect_einval(t, &r, "normal memref with offset == size: EINVAL at the ioctl");
-	r = inject(tee, s, in->id, 0, in->size + 1, pb->id, 0, sz, NULL);
+	r = inject(tee, s, 0, in->id, 0, in->size + 1, pb->id, 0, sz, NULL);
 	expect_einval(t, &r, "normal memref of size + 1: EINVAL at the ioctl");
-	r = dump(tee, s, pb->id, 0, 4096, out->id, 1, UINT64_MAX, NULL);
+	r = dump(tee, s, 0, pb->id, 0, 4096, out->id, 1, UINT64_MAX, NULL);
 	expect_einval(t, &r, "normal output memref whose offset + size wraps: EINVAL at the ioctl");
-	r = transform(tee, s, 0x7fffffff, 0, 16);
+	r = transform(tee, s, 0, 0x7fffffff, 0, 16);
 	expect_einval(t, &r, "memref with an unknown shm id: EINVAL at the ioctl");
 
 	/* None of them ran: the content is still the injected 0x3c */
 	memset(out->p, 0, out->size);
-	r = dump(tee, s, pb->id, 0, NORMAL_SIZE, out->id, 0, NORMAL_SIZE, NULL);
+	r = dump(tee, s, 0, pb->id, 0, NORMAL_SIZE, out->id, 0, NORMAL_SIZE, NULL);
 	ok = pm_res_ok(&r);
 	for (size_t i = 0; ok && i < NORMAL_SIZE; i++)
 		ok = out->p[i] == 0x3c;
@@ -454,6 +465,299 @@ static void test_sessions(struct tap *t, int tee, const uint8_t *uuid)
 		tap_diag("origin %u", r.origin);
 }
 
+/* vtee's open session counts; 0 or -errno (said in a diagnostic) */
+static int sessions_now(uint64_t *clients, uint64_t *ta)
+{
+	int ret = pm_vtee_sessions(clients, ta);
+
+	if (ret)
+		tap_diag("%s/sessions: %s", PM_VTEE_SYSFS, strerror(-ret));
+	return ret;
+}
+
+/* Does vtee count @want sessions opened by TAs */
+static int ta_sessions_are(struct tap *t, uint64_t want, const char *what)
+{
+	uint64_t clients = 0, ta = UINT64_MAX;
+	int ok = sessions_now(&clients, &ta) == 0 && ta == want;
+
+	if (!tap_ok(t, ok, "%s (%" PRIu64 " TA-opened sessions)", what, want))
+		tap_diag("TA-opened sessions: %" PRIu64 ", want %" PRIu64, ta, want);
+	return ok;
+}
+
+/*
+ * OP-TEE's commands 3-5 and 6-8: the SDP TA forwards to another SDP TA
+ * instance or to the invoke-tests pseudo-TA, which check the memrefs
+ * again. Each forwarding session is kept while the calls succeed, closed
+ * by a failed one (as OP-TEE's TA does) and with the session that opened
+ * it.
+ */
+static void test_forwarding(struct tap *t, int tee, uint32_t s,
+			    struct pm_shm *in, struct pm_shm *out,
+			    struct pm_rng *rng)
+{
+	static const struct { uint32_t base; const char *name; } paths[] = {
+		{ PM_SDP_INVOKE_BASE, "SDP TA -> SDP TA (commands 3-5)" },
+		{ PM_SDP_PTA_BASE, "SDP TA -> invoke-tests pseudo-TA (commands 6-8)" },
+	};
+	struct pm_prot pb = { -1, -1, 0, 0 }, ui = { -1, -1, 0, 0 };
+	uint64_t clients, ta0, osz = 0;
+	unsigned int i;
+	struct pm_res r;
+	int ret;
+
+	if (sessions_now(&clients, &ta0)) {
+		tap_skip(t, "no session counts", "TA-to-TA forwarding");
+		return;
+	}
+	ret = pm_prot_new(tee, pm_use_case(0)->heap, PROT_SIZE, &pb);
+	if (!ret)
+		ret = pm_prot_new(tee, pm_use_case(1)->heap, 4096, &ui);
+	if (!tap_ok(t, ret == 0, "secure-video and trusted-ui buffers for forwarding")) {
+		tap_diag("alloc/register: %s", strerror(-ret));
+		goto out;
+	}
+
+	for (i = 0; i < 2; i++) {
+		const uint32_t base = paths[i].base;
+		const char *name = paths[i].name;
+
+		round_trip(t, name, tee, s, base, pb.id, pb.size, in, out, rng);
+		ta_sessions_are(t, ta0 + 1, "... over one kept forwarding session");
+
+		/* The callee's use-case rules, checked at the second hop */
+		r = transform(tee, s, base, ui.id, 0, ui.size);
+		expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+			   "... a trusted-ui buffer is refused by the callee: ACCESS_DENIED");
+		r = inject(tee, s, base, in->id, 0, 4096, ui.id, 0, ui.size, NULL);
+		expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+			   "... INJECT into a trusted-ui buffer: ACCESS_DENIED");
+		r = dump(tee, s, base, ui.id, 0, ui.size, out->id, 0, 4096, NULL);
+		expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+			   "... DUMP of a trusted-ui buffer: ACCESS_DENIED");
+		ta_sessions_are(t, ta0, "... and a failed call closed the forwarding session");
+
+		/* The kind of memory, checked at the second hop */
+		r = inject(tee, s, base, in->id, 0, 4096, out->id, 0, 4096, NULL);
+		expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+			   "... a normal shm as the protected output: ACCESS_DENIED");
+		r = dump(tee, s, base, pb.id, 0, 4096, ui.id, 0, ui.size, NULL);
+		expect_ret(t, &r, PM_TEEC_ERROR_ACCESS_DENIED,
+			   "... a protected shm as the normal output: ACCESS_DENIED");
+
+		/* What the callee answers comes back through the first hop */
+		r = inject(tee, s, base, in->id, 0, 8192, pb.id, 0, 4096, &osz);
+		expect_ret(t, &r, PM_TEEC_ERROR_SHORT_BUFFER,
+			   "... a short protected output: SHORT_BUFFER");
+		if (!tap_ok(t, r.err == 0 && osz == 8192,
+			    "... with the size needed passed back through the SDP TA"))
+			tap_diag("size %" PRIu64, osz);
+		r = dump(tee, s, base, pb.id, 0, 8192, out->id, 0, 100, &osz);
+		if (!tap_ok(t, r.err == 0 && r.ret == PM_TEEC_ERROR_SHORT_BUFFER &&
+			    osz == 8192, "... a short normal output: SHORT_BUFFER, size needed 8192"))
+			pm_diag_res("DUMP short", &r);
+
+		/* xtest's out-of-bounds memrefs never reach the first TA */
+		r = transform(tee, s, base, pb.id, pb.size - 1, 2);
+		expect_einval(t, &r, "... a window past the buffer's end: EINVAL at the ioctl");
+		ta_sessions_are(t, ta0, "... no forwarding session left open by the failures");
+	}
+out:
+	pm_prot_free(&pb);
+	pm_prot_free(&ui);
+}
+
+/*
+ * The invoke-tests pseudo-TA serves protected memory to TAs only: a
+ * normal-world client opens it (as on OP-TEE), but a call with a protected
+ * memref is TEEC_ERROR_BAD_PARAMETERS from the TEE, the pseudo-TA never
+ * runs and the buffer is unchanged.
+ */
+static void test_pta_refuses_normal_world(struct tap *t, int tee, uint32_t s,
+					  struct pm_shm *in, struct pm_shm *out)
+{
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct pm_prot pb = { -1, -1, 0, 0 };
+	uint32_t ps = 0;
+	struct pm_res r;
+	size_t i;
+	int ret, ok;
+
+	pm_uuid_parse(PM_PTA_INVOKE_TESTS_UUID, uuid);
+	r = pm_open_public(tee, uuid, &ps);
+	if (!tap_ok(t, pm_res_ok(&r), "a normal-world session to the invoke-tests pseudo-TA opens")) {
+		pm_diag_res("open session", &r);
+		return;
+	}
+	ret = pm_prot_new(tee, pm_use_case(0)->heap, PROT_SIZE, &pb);
+	if (!tap_ok(t, ret == 0, "a secure-video buffer")) {
+		tap_diag("alloc/register: %s", strerror(-ret));
+		goto out;
+	}
+	memset(in->p, 0x6b, NORMAL_SIZE);
+	r = inject(tee, s, 0, in->id, 0, NORMAL_SIZE, pb.id, 0, NORMAL_SIZE, NULL);
+	if (!pm_res_ok(&r))
+		pm_diag_res("INJECT (setup)", &r);
+
+	r = inject(tee, ps, PM_PTA_SDP_BASE, in->id, 0, 4096, pb.id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "pseudo-TA COPY_NSEC_TO_SEC from the normal world: BAD_PARAMETERS");
+	if (!tap_ok(t, r.err == 0 && r.origin == PM_TEEC_ORIGIN_TEE,
+		    "... from TEEC_ORIGIN_TEE: the pseudo-TA did not run"))
+		pm_diag_res("COPY_NSEC_TO_SEC", &r);
+	r = transform(tee, ps, PM_PTA_SDP_BASE, pb.id, 0, pb.size);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "pseudo-TA READ_MODIFY_SEC from the normal world: BAD_PARAMETERS");
+	memset(out->p, 0, out->size);
+	r = dump(tee, ps, PM_PTA_SDP_BASE, pb.id, 0, 4096, out->id, 0, 4096, NULL);
+	expect_ret(t, &r, PM_TEEC_ERROR_BAD_PARAMETERS,
+		   "pseudo-TA COPY_SEC_TO_NSEC from the normal world: BAD_PARAMETERS");
+	ok = r.err == 0;
+	for (i = 0; ok && i < 4096; i++)
+		ok = out->p[i] == 0;
+	tap_ok(t, ok, "... and no protected byte reached the normal output");
+
+	/* Only protected memrefs are refused: normal ones reach the pseudo-TA */
+	r = inject(tee, ps, PM_PTA_SDP_BASE, in->id, 0, 4096, out->id, 0, 4096, NULL);
+	if (!tap_ok(t, r.err == 0 && r.ret == PM_TEEC_ERROR_ACCESS_DENIED &&
+		    r.origin == PM_TEEC_ORIGIN_TRUSTED_APP,
+		    "normal memrefs only: the pseudo-TA runs and refuses the normal output (ACCESS_DENIED)"))
+		pm_diag_res("COPY_NSEC_TO_SEC normal", &r);
+
+	/* The refused calls changed nothing: the content is still 0x6b */
+	r = dump(tee, s, 0, pb.id, 0, NORMAL_SIZE, out->id, 0, NORMAL_SIZE, NULL);
+	ok = pm_res_ok(&r);
+	for (i = 0; ok && i < NORMAL_SIZE; i++)
+		ok = out->p[i] == 0x6b;
+	if (!tap_ok(t, ok, "the refused calls left the protected buffer unchanged"))
+		pm_diag_res("DUMP (check)", &r);
+out:
+	pm_prot_free(&pb);
+	pm_close_session(tee, ps);
+}
+
+/* TRANSFORM of all of @pb forwarded to an SDP TA, then to the pseudo-TA */
+static struct pm_res transform_forwarded_both(int tee, uint32_t s,
+					      const struct pm_prot *pb)
+{
+	struct pm_res r = transform(tee, s, PM_SDP_INVOKE_BASE, pb->id, 0, pb->size);
+
+	if (pm_res_ok(&r))
+		r = transform(tee, s, PM_SDP_PTA_BASE, pb->id, 0, pb->size);
+	return r;
+}
+
+/*
+ * Sessions a TA opened close with the session that opened it: by
+ * TEE_IOC_CLOSE_SESSION, and when the client's TEE context goes away.
+ */
+static void test_owned_sessions(struct tap *t, int tee, const uint8_t *uuid)
+{
+	uint64_t clients0, ta0, clients, ta;
+	struct pm_prot pb = { -1, -1, 0, 0 }, pb2 = { -1, -1, 0, 0 };
+	uint32_t s2 = 0, s3 = 0;
+	struct pm_res r;
+	int tee2 = -1, ret;
+
+	if (sessions_now(&clients0, &ta0)) {
+		tap_skip(t, "no session counts", "sessions owned by a TA");
+		return;
+	}
+	ret = pm_prot_new(tee, pm_use_case(0)->heap, PROT_SIZE, &pb);
+	if (!tap_ok(t, ret == 0, "a secure-video buffer")) {
+		tap_diag("alloc/register: %s", strerror(-ret));
+		return;
+	}
+	r = pm_open_public(tee, uuid, &s2);
+	if (!tap_ok(t, pm_res_ok(&r), "another SDP TA session opens")) {
+		pm_diag_res("open session", &r);
+		goto out;
+	}
+	r = transform_forwarded_both(tee, s2, &pb);
+	if (!pm_res_ok(&r))
+		pm_diag_res("TRANSFORM (forwarded)", &r);
+	ta_sessions_are(t, ta0 + 2, "it forwarded to an SDP TA and the pseudo-TA");
+	ret = pm_close_session(tee, s2);
+	if (!tap_ok(t, ret == 0, "it closes"))
+		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
+	ta_sessions_are(t, ta0, "closing it closed both sessions it opened");
+
+	/* A context closed with its sessions open: its TAs' sessions go too */
+	tee2 = pm_tee_open();
+	if (!tap_ok(t, tee2 >= 0, "a second TEE context opens"))
+		goto out;
+	ret = pm_prot_new(tee2, pm_use_case(0)->heap, 4096, &pb2);
+	if (ret)
+		tap_diag("alloc/register: %s", strerror(-ret));
+	r = pm_open_public(tee2, uuid, &s3);
+	if (!ret && pm_res_ok(&r))
+		r = transform_forwarded_both(tee2, s3, &pb2);
+	if (!pm_res_ok(&r))
+		pm_diag_res("second context", &r);
+	ta_sessions_are(t, ta0 + 2, "a session of the second context forwarded twice");
+	pm_prot_free(&pb2);
+	close(tee2);
+	ret = sessions_now(&clients, &ta);
+	if (!tap_ok(t, ret == 0 && clients == clients0 && ta == ta0,
+		    "closing the context closed its session and the two its TA opened"))
+		tap_diag("clients %" PRIu64 " (was %" PRIu64 "), TA-opened %" PRIu64
+			 " (was %" PRIu64 ")", clients, clients0, ta, ta0);
+out:
+	pm_prot_free(&pb);
+}
+
+/*
+ * The depth bound: the nesting test TA opens a session to another
+ * instance of itself, which does the same, as deep as asked. The chain
+ * stops at PM_NEST_MAX_DEPTH TA-opened sessions with TEEC_ERROR_BUSY
+ * (the secure thread's stack is not unbounded), and a kept chain closes
+ * down to the last session with the client's session.
+ */
+static void test_depth(struct tap *t, int tee)
+{
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct tee_ioctl_param p[1];
+	uint64_t clients, ta0;
+	uint32_t ns = 0;
+	struct pm_res r;
+	int ret;
+
+	if (sessions_now(&clients, &ta0)) {
+		tap_skip(t, "no session counts", "the depth bound");
+		return;
+	}
+	pm_uuid_parse(PM_NEST_TA_UUID, uuid);
+	r = pm_open_public(tee, uuid, &ns);
+	if (!tap_ok(t, pm_res_ok(&r), "a session to the nesting test TA opens")) {
+		pm_diag_res("open session", &r);
+		return;
+	}
+
+	p[0] = pm_p_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT, 2, 0, 0);
+	r = pm_invoke(tee, ns, PM_NEST_NEST, p, 1);
+	if (!tap_ok(t, pm_res_ok(&r) && p[0].a == 2 && p[0].b == 0,
+		    "a chain of 2 TA-to-TA hops goes all the way"))
+		tap_diag("hops %llu, stopped by 0x%llx", (unsigned long long)p[0].a,
+			 (unsigned long long)p[0].b);
+	ta_sessions_are(t, ta0, "... and closes each session on the way back");
+
+	p[0] = pm_p_value(TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT, 1000, 1, 0);
+	r = pm_invoke(tee, ns, PM_NEST_NEST, p, 1);
+	if (!tap_ok(t, pm_res_ok(&r) && p[0].a == PM_NEST_MAX_DEPTH &&
+		    p[0].b == PM_TEEC_ERROR_BUSY,
+		    "a chain of 1000 hops stops at depth %d with TEEC_ERROR_BUSY",
+		    PM_NEST_MAX_DEPTH))
+		tap_diag("hops %llu, stopped by 0x%llx", (unsigned long long)p[0].a,
+			 (unsigned long long)p[0].b);
+	ta_sessions_are(t, ta0 + PM_NEST_MAX_DEPTH, "... keeping its sessions open when asked");
+
+	ret = pm_close_session(tee, ns);
+	if (!tap_ok(t, ret == 0, "the nesting TA session closes"))
+		tap_diag("TEE_IOC_CLOSE_SESSION: %s", strerror(-ret));
+	ta_sessions_are(t, ta0, "... and the whole chain of sessions below it with it");
+}
+
 int main(void)
 {
 	uint8_t uuid[TEE_IOCTL_UUID_LEN];
@@ -514,6 +818,10 @@ int main(void)
 	pm_prot_free(&pb);
 	pm_prot_free(&pb2);
 	test_sessions(&t, tee, uuid);
+	test_forwarding(&t, tee, s, &in, &out, &rng);
+	test_pta_refuses_normal_world(&t, tee, s, &in, &out);
+	test_owned_sessions(&t, tee, uuid);
+	test_depth(&t, tee);
 
 out:
 	pm_shm_free(&in);

@@ -10,8 +10,10 @@
  * The crypt TA (kernel/tree/drivers/tee/vtee/secure/ta_crypt.c) works on
  * whole protected buffers only: DECRYPT's output memref is the whole
  * buffer and comes back as plaintext then zeros, DIGEST hashes a whole
- * buffer. The SDP test TA (INJECT/TRANSFORM/DUMP) is there only when vtee
- * was loaded with testing=1 (the debug kernel); its part skips otherwise.
+ * buffer. The SDP test TA (INJECT/TRANSFORM/DUMP, and the same forwarded
+ * to another SDP TA and to the invoke-tests pseudo-TA, as xtest
+ * --sdp-basic calls them) is there only when vtee was loaded with
+ * testing=1 (the debug kernel); its part skips otherwise.
  *
  * PROTMEM_SEED=<n> replays a run (the seed is printed).
  */
@@ -730,16 +732,89 @@ out:
 
 /* ---- the SDP test TA ----------------------------------------------------- */
 
+/*
+ * xtest --sdp-basic's round trip, as it calls: a temporary input injected
+ * into a partial protected output, the protected buffer transformed, then
+ * dumped into a temporary output. Commands @base + 0, 1, 2: the SDP TA's
+ * own (0), forwarded by it to another SDP TA (3) or to the invoke-tests
+ * pseudo-TA (6).
+ */
+static void sdp_round_trip(struct tap *t, TEEC_Session *s, uint32_t base,
+			   const char *path, struct prot *pb, const uint8_t *in,
+			   uint8_t *back)
+{
+	TEEC_Operation op;
+	TEEC_Result res;
+	uint32_t origin;
+	char what[192];
+	size_t i;
+	int ok;
+
+/* The test's name, after the path's */
+#define WHAT(m) (snprintf(what, sizeof(what), "%s: %s", path, (m)), what)
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
+					 TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].tmpref.buffer = (void *)in;
+	op.params[0].tmpref.size = PROT_SIZE;
+	op.params[1].memref.parent = &pb->shm;
+	op.params[1].memref.size = pb->shm.size;
+	res = TEEC_InvokeCommand(s, base + PM_SDP_INJECT, &op, &origin);
+	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
+	       WHAT("INJECT: temporary input into a partial output memref (protected)"));
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_WHOLE, TEEC_NONE,
+					 TEEC_NONE, TEEC_NONE);
+	op.params[0].memref.parent = &pb->shm;
+	res = TEEC_InvokeCommand(s, base + PM_SDP_TRANSFORM, &op, &origin);
+	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
+	       WHAT("TRANSFORM: whole memref of an input+output block (inout)"));
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INOUT, TEEC_NONE,
+					 TEEC_NONE, TEEC_NONE);
+	op.params[0].tmpref.buffer = back;
+	op.params[0].tmpref.size = 4096;
+	res = TEEC_InvokeCommand(s, base + PM_SDP_TRANSFORM, &op, &origin);
+	expect(t, res, origin, TEEC_ERROR_ACCESS_DENIED,
+	       TEEC_ORIGIN_TRUSTED_APP,
+	       WHAT("TRANSFORM of a temporary inout memref (normal memory): ACCESS_DENIED from the TA"));
+
+	memset(back, 0, PROT_SIZE);
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
+					 TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].memref.parent = &pb->shm;
+	op.params[0].memref.size = pb->shm.size;
+	op.params[1].tmpref.buffer = back;
+	op.params[1].tmpref.size = PROT_SIZE;
+	res = TEEC_InvokeCommand(s, base + PM_SDP_DUMP, &op, &origin);
+	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
+	       WHAT("DUMP: partial input memref (protected) into a temporary output"));
+	ok = op.params[1].tmpref.size == PROT_SIZE;
+	for (i = 0; ok && i < PROT_SIZE; i++)
+		ok = back[i] == (uint8_t)(~in[i] + 1);
+	tap_ok(t, ok, "%s: inject, transform, dump: every byte b came back as -b", path);
+#undef WHAT
+}
+
 static void test_sdp(struct tap *t, TEEC_Context *ctx, struct pm_rng *rng)
 {
+	static const struct { uint32_t base; const char *name; } paths[] = {
+		{ 0, "SDP TA" },
+		{ PM_SDP_INVOKE_BASE, "SDP TA -> SDP TA" },
+		{ PM_SDP_PTA_BASE, "SDP TA -> invoke-tests pseudo-TA" },
+	};
 	uint8_t *in = NULL, *back = NULL;
 	struct prot pb = { .dmabuf = -1 };
-	TEEC_Operation op;
 	TEEC_Session s;
 	TEEC_Result res;
 	uint32_t origin;
-	size_t i;
-	int ok;
+	unsigned int i;
 
 	res = TEEC_OpenSession(ctx, &s, &sdp_uuid, TEEC_LOGIN_PUBLIC, NULL,
 			       NULL, &origin);
@@ -759,53 +834,8 @@ static void test_sdp(struct tap *t, TEEC_Context *ctx, struct pm_rng *rng)
 	res = prot_new(ctx, PROT_SIZE, TEEC_MEM_INPUT | TEEC_MEM_OUTPUT, &pb);
 	if (!tap_ok(t, res == TEEC_SUCCESS, "a protected buffer for the SDP TA"))
 		goto out;
-
-	memset(&op, 0, sizeof(op));
-	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT,
-					 TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE,
-					 TEEC_NONE);
-	op.params[0].tmpref.buffer = in;
-	op.params[0].tmpref.size = PROT_SIZE;
-	op.params[1].memref.parent = &pb.shm;
-	op.params[1].memref.size = pb.shm.size;
-	res = TEEC_InvokeCommand(&s, PM_SDP_INJECT, &op, &origin);
-	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
-	       "INJECT: temporary input into a partial output memref (protected)");
-
-	memset(&op, 0, sizeof(op));
-	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_WHOLE, TEEC_NONE,
-					 TEEC_NONE, TEEC_NONE);
-	op.params[0].memref.parent = &pb.shm;
-	res = TEEC_InvokeCommand(&s, PM_SDP_TRANSFORM, &op, &origin);
-	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
-	       "TRANSFORM: whole memref of an input+output block (inout)");
-
-	memset(&op, 0, sizeof(op));
-	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INOUT, TEEC_NONE,
-					 TEEC_NONE, TEEC_NONE);
-	op.params[0].tmpref.buffer = back;
-	op.params[0].tmpref.size = 4096;
-	res = TEEC_InvokeCommand(&s, PM_SDP_TRANSFORM, &op, &origin);
-	expect(t, res, origin, TEEC_ERROR_ACCESS_DENIED,
-	       TEEC_ORIGIN_TRUSTED_APP,
-	       "TRANSFORM of a temporary inout memref (normal memory): ACCESS_DENIED from the TA");
-
-	memset(back, 0, PROT_SIZE);
-	memset(&op, 0, sizeof(op));
-	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_PARTIAL_INPUT,
-					 TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE,
-					 TEEC_NONE);
-	op.params[0].memref.parent = &pb.shm;
-	op.params[0].memref.size = pb.shm.size;
-	op.params[1].tmpref.buffer = back;
-	op.params[1].tmpref.size = PROT_SIZE;
-	res = TEEC_InvokeCommand(&s, PM_SDP_DUMP, &op, &origin);
-	expect(t, res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP,
-	       "DUMP: partial input memref (protected) into a temporary output");
-	ok = op.params[1].tmpref.size == PROT_SIZE;
-	for (i = 0; ok && i < PROT_SIZE; i++)
-		ok = back[i] == (uint8_t)(~in[i] + 1);
-	tap_ok(t, ok, "inject, transform, dump: every byte b came back as -b");
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		sdp_round_trip(t, &s, paths[i].base, paths[i].name, &pb, in, back);
 out:
 	prot_free(&pb);
 	TEEC_CloseSession(&s);

@@ -104,6 +104,7 @@ static_assert(_IOC_NR(TEE_IOC_SHM_REGISTER_FD) == 8,
 #define PM_TEEC_ERROR_ITEM_NOT_FOUND	0xFFFF0008u
 #define PM_TEEC_ERROR_NOT_SUPPORTED	0xFFFF000Au
 #define PM_TEEC_ERROR_OUT_OF_MEMORY	0xFFFF000Cu
+#define PM_TEEC_ERROR_BUSY		0xFFFF000Du
 #define PM_TEEC_ERROR_SHORT_BUFFER	0xFFFF0010u
 
 #define PM_TEEC_ORIGIN_API		1u
@@ -655,6 +656,22 @@ static inline void pm_prot_free(struct pm_prot *pb)
 
 /* ---- sessions and parameters -------------------------------------------- */
 
+/*
+ * vtee's open sessions (its sysfs "sessions", root only): of normal-world
+ * clients, and opened by TAs to other TAs; 0 or -errno.
+ */
+static inline int pm_vtee_sessions(uint64_t *clients, uint64_t *ta)
+{
+	char buf[128];
+	int ret = pm_read_file(PM_VTEE_SYSFS "/sessions", buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	if (sscanf(buf, "clients %" SCNu64 "\nta %" SCNu64 "\n", clients, ta) != 2)
+		return -EINVAL;
+	return 0;
+}
+
 #define PM_MAX_PARAMS	4
 
 /* OP-TEE's SDP test TA (kernel/tree/drivers/tee/vtee/secure/ta_sdp.c) */
@@ -662,6 +679,18 @@ static inline void pm_prot_free(struct pm_prot *pb)
 #define PM_SDP_INJECT		0
 #define PM_SDP_TRANSFORM	1
 #define PM_SDP_DUMP		2
+/* ... its commands 3-5 forward 0-2 to another SDP TA, 6-8 to the pseudo-TA */
+#define PM_SDP_INVOKE_BASE	3
+#define PM_SDP_PTA_BASE		6
+
+/* OP-TEE's invoke-tests pseudo-TA: its SDP commands 3-5 (from TAs only) */
+#define PM_PTA_INVOKE_TESTS_UUID	"d96a5b40-c3e5-21e3-8794-1002a5d5c61b"
+#define PM_PTA_SDP_BASE			3
+
+/* vtee's nesting test TA (secure/ta_nest.c): chains of TA-opened sessions */
+#define PM_NEST_TA_UUID		"5c2a6f0e-8b1d-4e57-9a3c-6d7e0f1b2c4d"
+#define PM_NEST_NEST		0
+#define PM_NEST_MAX_DEPTH	4	/* VTEE_SW_MAX_DEPTH */
 
 /* vtee's content-decryption TA (kernel/tree/drivers/tee/vtee/secure/ta_crypt.c) */
 #define PM_CRYPT_TA_UUID	"3f4b7b55-a65a-465e-ae68-4aef21a91a63"

@@ -231,9 +231,27 @@ static ssize_t scrubbed_bytes_show(struct device *dev,
 /* Root only: how much was freed tells others' protected memory use */
 static DEVICE_ATTR_ADMIN_RO(scrubbed_bytes);
 
+/*
+ * Sessions open now: of normal-world clients, and opened by TAs to other
+ * TAs (which close with the session that opened them). Root only, as
+ * scrubbed_bytes: it tells others' use of the TEE.
+ */
+static ssize_t sessions_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct vtee *vtee = dev_get_drvdata(dev);
+	struct vtee_sw_stats st;
+
+	vtee_sw_get_stats(vtee->sw, &st);
+	return sysfs_emit(buf, "clients %llu\nta %llu\n", st.sessions,
+			  st.ta_sessions);
+}
+static DEVICE_ATTR_ADMIN_RO(sessions);
+
 static struct attribute *vtee_attrs[] = {
 	&dev_attr_violations.attr,
 	&dev_attr_scrubbed_bytes.attr,
+	&dev_attr_sessions.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(vtee);

@@ -46,11 +46,15 @@ struct vtee_sw_config {
  * @violations:	refused device accesses, per use case (index 1..3)
  * @scrubbed:	bytes zeroed by VTEE_MSG_SCRUB
  * @calls:	messages handled
+ * @sessions:	sessions open now, of normal-world clients
+ * @ta_sessions: sessions open now that TAs opened to other TAs
  */
 struct vtee_sw_stats {
 	u64 violations[4];
 	u64 scrubbed;
 	u64 calls;
+	u64 sessions;
+	u64 ta_sessions;
 };
 
 struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg);

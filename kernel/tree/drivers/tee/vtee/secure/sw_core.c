@@ -65,6 +65,8 @@ static const struct vtee_sw_ta * const vtee_sw_tas[VTEE_SW_NUM_TAS] = {
 	&vtee_ta_crypt,
 #if IS_ENABLED(CONFIG_VTEE_TESTING)
 	&vtee_ta_sdp,
+	&vtee_ta_invoke_tests,
+	&vtee_ta_nest,
 #endif
 };
 
@@ -91,22 +93,180 @@ static u32 vtee_sw_type0(const struct vtee_msg *msg)
 	return vtee_sw_types(msg) & VTEE_MSG_TYPE_BAD;
 }
 
-static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
-{
-	const struct vtee_sw_ta *ta = NULL;
-	struct vtee_sw_sess *sess;
-	unsigned int i;
-	u32 ret;
-	int id;
+/**
+ * struct vtee_sw_param_copy - the parameters a TA passes to another TA
+ * @params:	the callee's copy
+ *
+ * The callee works on a copy, so that it can change nothing in the
+ * caller's parameters but what vtee_sw_param_copy_out() gives back.
+ */
+struct vtee_sw_param_copy {
+	struct vtee_msg_param params[VTEE_MSG_NUM_PARAMS];
+};
 
-	for (i = 0; i < VTEE_SW_NUM_TAS; i++) {
-		if (uuid_equal(&vtee_sw_tas[i]->uuid, &msg->uuid)) {
-			ta = vtee_sw_tas[i];
+static u32 vtee_sw_param_copy_in(struct vtee_sw_param_copy *copy, u32 types,
+				 const struct vtee_msg_param *params)
+{
+	unsigned int i;
+	u32 t;
+
+	memset(copy, 0, sizeof(*copy));
+	if (types >> (4 * VTEE_MSG_NUM_PARAMS))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	for (i = 0; i < VTEE_MSG_NUM_PARAMS; i++) {
+		t = (types >> (4 * i)) & VTEE_MSG_TYPE_BAD;
+		switch (t) {
+		case VTEE_MSG_ATTR_NONE:
+			break;
+		case VTEE_MSG_ATTR_VALUE_INPUT:
+		case VTEE_MSG_ATTR_VALUE_OUTPUT:
+		case VTEE_MSG_ATTR_VALUE_INOUT:
+		case VTEE_MSG_ATTR_MEMREF_INPUT:
+		case VTEE_MSG_ATTR_MEMREF_OUTPUT:
+		case VTEE_MSG_ATTR_MEMREF_INOUT:
+			copy->params[i] = params[i];
+			copy->params[i].attr = t;
+			break;
+		default:
+			return TEEC_ERROR_BAD_PARAMETERS;
+		}
+	}
+	return TEEC_SUCCESS;
+}
+
+static void vtee_sw_param_copy_out(const struct vtee_sw_param_copy *copy,
+				   u32 types, struct vtee_msg_param *params)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTEE_MSG_NUM_PARAMS; i++) {
+		switch ((types >> (4 * i)) & VTEE_MSG_TYPE_BAD) {
+		case VTEE_MSG_ATTR_VALUE_OUTPUT:
+		case VTEE_MSG_ATTR_VALUE_INOUT:
+			params[i].u.value = copy->params[i].u.value;
+			break;
+		case VTEE_MSG_ATTR_MEMREF_OUTPUT:
+		case VTEE_MSG_ATTR_MEMREF_INOUT:
+			params[i].u.memref.size = copy->params[i].u.memref.size;
 			break;
 		}
 	}
-	/* Test TAs do not exist unless vtee was loaded for testing */
-	if (!ta || (ta->test_only && !sw->testing)) {
+}
+
+static void vtee_sw_sess_close_children(struct vtee_sw_sess *sess);
+
+/* The TA with @uuid that this secure world serves, or NULL */
+static const struct vtee_sw_ta *vtee_sw_ta_find(struct vtee_sw *sw,
+						const uuid_t *uuid,
+						unsigned int *idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < VTEE_SW_NUM_TAS; i++) {
+		if (!uuid_equal(&vtee_sw_tas[i]->uuid, uuid))
+			continue;
+		/* Test TAs do not exist unless vtee was loaded for testing */
+		if (vtee_sw_tas[i]->test_only && !sw->testing)
+			return NULL;
+		*idx = i;
+		return vtee_sw_tas[i];
+	}
+	return NULL;
+}
+
+/* Does a call bring protected memory its TA takes from TA clients only */
+static bool vtee_sw_refuse_protected(const struct vtee_sw_sess *sess, u32 types,
+				     const struct vtee_msg_param *params)
+{
+	unsigned int i;
+	u32 t;
+
+	if (!sess->ta->ta_clients_only || sess->parent)
+		return false;
+	for (i = 0; i < VTEE_MSG_NUM_PARAMS; i++) {
+		t = (types >> (4 * i)) & VTEE_MSG_TYPE_BAD;
+		if ((t == VTEE_MSG_ATTR_MEMREF_INPUT ||
+		     t == VTEE_MSG_ATTR_MEMREF_OUTPUT ||
+		     t == VTEE_MSG_ATTR_MEMREF_INOUT) &&
+		    params[i].u.memref.protected)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A new session to @ta (vtee_sw_tas[@idx]), opened by the normal-world
+ * client that sent @msg (@parent NULL, session id @id) or by @parent's TA
+ * (@msg NULL: the client's identity is @parent's, the id 0); not yet in
+ * any table. The TA's open callback runs here, with the session filled
+ * in. TEEC_* result, *@origin set.
+ */
+static u32 vtee_sw_sess_open(struct vtee_sw *sw, const struct vtee_sw_ta *ta,
+			     unsigned int idx, struct vtee_sw_sess *parent,
+			     const struct vtee_msg *msg, int id, u32 types,
+			     struct vtee_msg_param *params,
+			     struct vtee_sw_sess **out, u32 *origin)
+{
+	struct vtee_sw_sess *sess;
+	u32 ret;
+
+	*origin = TEEC_ORIGIN_TEE;
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	if (!sess)
+		return TEEC_ERROR_OUT_OF_MEMORY;
+	sess->sw = sw;
+	sess->ta = ta;
+	sess->ta_data = sw->ta_data[idx];
+	sess->parent = parent;
+	sess->depth = parent ? parent->depth + 1 : 0;
+	if (msg) {
+		sess->id = id;
+		sess->client = msg->client;
+		sess->login = msg->login;
+		if (msg->login == TEE_IOCTL_LOGIN_USER)
+			sess->client_uid = msg->client_uid;
+	} else {
+		sess->client = parent->client;
+		sess->login = parent->login;
+		sess->client_uid = parent->client_uid;
+	}
+	INIT_LIST_HEAD(&sess->children);
+	INIT_LIST_HEAD(&sess->child_node);
+	if (vtee_sw_refuse_protected(sess, types, params)) {
+		kfree(sess);
+		return TEEC_ERROR_BAD_PARAMETERS;
+	}
+	if (ta->open) {
+		*origin = TEEC_ORIGIN_TRUSTED_APP;
+		ret = ta->open(sess, types, params);
+		if (ret != TEEC_SUCCESS) {
+			/* A TA that failed to open may have opened others */
+			vtee_sw_sess_close_children(sess);
+			kfree(sess);
+			return ret;
+		}
+	}
+	spin_lock(&sw->lock);
+	if (parent)
+		sw->stats.ta_sessions++;
+	else
+		sw->stats.sessions++;
+	spin_unlock(&sw->lock);
+	*origin = TEEC_ORIGIN_TRUSTED_APP;
+	*out = sess;
+	return TEEC_SUCCESS;
+}
+
+static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	const struct vtee_sw_ta *ta;
+	struct vtee_sw_sess *sess;
+	unsigned int idx;
+	u32 ret, origin;
+	int id;
+
+	ta = vtee_sw_ta_find(sw, &msg->uuid, &idx);
+	if (!ta) {
 		vtee_sw_result(msg, TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_TEE);
 		return;
 	}
@@ -116,39 +276,26 @@ static void vtee_sw_open_session(struct vtee_sw *sw, struct vtee_msg *msg)
 		return;
 	}
 
-	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
-	if (!sess)
-		goto err_oom;
-	sess->sw = sw;
-	sess->ta = ta;
-	sess->ta_data = sw->ta_data[i];
-	sess->client = msg->client;
-	sess->login = msg->login;
-	if (msg->login == TEE_IOCTL_LOGIN_USER)
-		sess->client_uid = msg->client_uid;
-	/* Cyclic: an id just closed is not handed to the next client */
-	id = idr_alloc_cyclic(&sw->sessions, sess, 1, INT_MAX, GFP_KERNEL);
-	if (id < 0)
-		goto err_free;
-	sess->id = id;
-
-	if (ta->open) {
-		ret = ta->open(sess, vtee_sw_types(msg), msg->params);
-		if (ret != TEEC_SUCCESS) {
-			idr_remove(&sw->sessions, id);
-			kfree(sess);
-			vtee_sw_result(msg, ret, TEEC_ORIGIN_TRUSTED_APP);
-			return;
-		}
+	/*
+	 * The id first, reserved (NULL: idr_find() sees no session), so that
+	 * a TA's open callback never has to be undone. Cyclic: an id just
+	 * closed is not handed to the next client.
+	 */
+	id = idr_alloc_cyclic(&sw->sessions, NULL, 1, INT_MAX, GFP_KERNEL);
+	if (id < 0) {
+		vtee_sw_result(msg, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
+		return;
 	}
+	ret = vtee_sw_sess_open(sw, ta, idx, NULL, msg, id, vtee_sw_types(msg),
+				msg->params, &sess, &origin);
+	if (ret != TEEC_SUCCESS) {
+		idr_remove(&sw->sessions, id);
+		vtee_sw_result(msg, ret, origin);
+		return;
+	}
+	idr_replace(&sw->sessions, sess, id);
 	msg->session = id;
 	vtee_sw_result(msg, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
-	return;
-
-err_free:
-	kfree(sess);
-err_oom:
-	vtee_sw_result(msg, TEEC_ERROR_OUT_OF_MEMORY, TEEC_ORIGIN_TEE);
 }
 
 /* The session @msg names, if it belongs to the client sending @msg */
@@ -169,6 +316,10 @@ static void vtee_sw_invoke(struct vtee_sw *sw, struct vtee_msg *msg)
 		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
 		return;
 	}
+	if (vtee_sw_refuse_protected(sess, vtee_sw_types(msg), msg->params)) {
+		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
+		return;
+	}
 	ret = sess->ta->invoke(sess, msg->func, vtee_sw_types(msg),
 			       msg->params);
 	/* A cancellation of this call, if any, is now spent. */
@@ -177,11 +328,152 @@ static void vtee_sw_invoke(struct vtee_sw *sw, struct vtee_msg *msg)
 	vtee_sw_result(msg, ret, TEEC_ORIGIN_TRUSTED_APP);
 }
 
+/*
+ * Close a session: its TA's close callback first (which may close the
+ * sessions it opened itself), then whatever sessions that TA left open,
+ * deepest first. Recursion is bounded by VTEE_SW_MAX_DEPTH.
+ */
 static void vtee_sw_sess_free(struct vtee_sw_sess *sess)
 {
+	struct vtee_sw *sw = sess->sw;
+
 	if (sess->ta->close)
 		sess->ta->close(sess);
+	vtee_sw_sess_close_children(sess);
+	spin_lock(&sw->lock);
+	if (sess->parent)
+		sw->stats.ta_sessions--;
+	else
+		sw->stats.sessions--;
+	spin_unlock(&sw->lock);
 	kfree(sess);
+}
+
+static void vtee_sw_sess_close_children(struct vtee_sw_sess *sess)
+{
+	struct vtee_sw_sess *child, *tmp;
+
+	list_for_each_entry_safe(child, tmp, &sess->children, child_node) {
+		list_del(&child->child_node);
+		vtee_sw_sess_free(child);
+	}
+}
+
+/**
+ * vtee_sw_ta_open() - open a session from a TA to another TA
+ * @caller:	the session of the calling TA
+ * @uuid:	the TA to open (any TA this secure world serves, the caller's
+ *		own included: each session is a separate instance)
+ * @types:	packed parameter types (VTEE_MSG_TYPES()) of @params
+ * @params:	VTEE_MSG_NUM_PARAMS parameters for the callee's open
+ *		callback, passed as vtee_sw_ta_invoke() passes them; NULL
+ *		if @types is 0 (no parameters)
+ * @out:	out: the new session, owned by @caller's session
+ * @origin:	out: TEEC_ORIGIN_TEE or TEEC_ORIGIN_TRUSTED_APP (the callee)
+ *
+ * As the GP Internal API's TEE_OpenTASession(). The new session's client
+ * is a TA: it is not in the normal world's session table, and it is
+ * closed with @caller's session if the TA does not close it first
+ * (vtee_sw_ta_close()). Runs on the secure thread, as all TA callbacks:
+ * the callee runs at once, on the same thread, never through the message
+ * queue (which the thread itself drains, so waiting there would never
+ * end).
+ *
+ * Context: secure thread (a TA callback).
+ * Return: TEEC_SUCCESS; TEEC_ERROR_ITEM_NOT_FOUND for a TA that is not
+ * served; TEEC_ERROR_BUSY if the chain of TA-opened sessions would get
+ * deeper than VTEE_SW_MAX_DEPTH; TEEC_ERROR_OUT_OF_MEMORY; else what the
+ * callee's open callback returned.
+ */
+u32 vtee_sw_ta_open(struct vtee_sw_sess *caller, const uuid_t *uuid,
+		    u32 types, struct vtee_msg_param *params,
+		    struct vtee_sw_sess **out, u32 *origin)
+{
+	struct vtee_sw_param_copy copy;
+	const struct vtee_sw_ta *ta;
+	struct vtee_sw_sess *sess;
+	unsigned int idx;
+	u32 ret;
+
+	*origin = TEEC_ORIGIN_TEE;
+	*out = NULL;
+	ta = vtee_sw_ta_find(caller->sw, uuid, &idx);
+	if (!ta)
+		return TEEC_ERROR_ITEM_NOT_FOUND;
+	if (caller->depth >= VTEE_SW_MAX_DEPTH)
+		return TEEC_ERROR_BUSY;
+	ret = vtee_sw_param_copy_in(&copy, types, params);
+	if (ret != TEEC_SUCCESS)
+		return ret;
+	ret = vtee_sw_sess_open(caller->sw, ta, idx, caller, NULL, 0, types,
+				copy.params, &sess, origin);
+	vtee_sw_param_copy_out(&copy, types, params);
+	if (ret != TEEC_SUCCESS)
+		return ret;
+	list_add_tail(&sess->child_node, &caller->children);
+	*out = sess;
+	return TEEC_SUCCESS;
+}
+
+/**
+ * vtee_sw_ta_invoke() - invoke a command of a session a TA opened
+ * @caller:	the session of the calling TA
+ * @sess:	a session @caller's TA opened (vtee_sw_ta_open()) and has not
+ *		closed
+ * @func:	the callee's command
+ * @types:	packed parameter types (VTEE_MSG_TYPES()) of @params
+ * @params:	VTEE_MSG_NUM_PARAMS parameters; memrefs as the caller got
+ *		them (or narrower windows of them)
+ * @origin:	out: TEEC_ORIGIN_TEE or TEEC_ORIGIN_TRUSTED_APP (the callee)
+ *
+ * As the GP Internal API's TEE_InvokeTACommand(). The callee gets a copy
+ * of @params and checks every memref again as for a normal-world call
+ * (vtee_sw_win_get()): the kind of memory, exactly one live buffer for
+ * protected memory, and its own may_read/may_write use-case rules -- the
+ * caller's rights do not carry over. Only what a callee may answer comes
+ * back into @params: the values of VALUE_OUTPUT/INOUT and the sizes of
+ * MEMREF_OUTPUT/INOUT parameters; a memref's description never changes.
+ *
+ * Context: secure thread (a TA callback).
+ * Return: TEEC_ERROR_BAD_PARAMETERS (origin TEE) for a session that is not
+ * @caller's or malformed types, else the callee's result.
+ */
+u32 vtee_sw_ta_invoke(struct vtee_sw_sess *caller, struct vtee_sw_sess *sess,
+		      u32 func, u32 types, struct vtee_msg_param *params,
+		      u32 *origin)
+{
+	struct vtee_sw_param_copy copy;
+	u32 ret;
+
+	*origin = TEEC_ORIGIN_TEE;
+	if (!sess || sess->parent != caller)
+		return TEEC_ERROR_BAD_PARAMETERS;
+	ret = vtee_sw_param_copy_in(&copy, types, params);
+	if (ret != TEEC_SUCCESS)
+		return ret;
+	ret = sess->ta->invoke(sess, func, types, copy.params);
+	vtee_sw_param_copy_out(&copy, types, params);
+	*origin = TEEC_ORIGIN_TRUSTED_APP;
+	return ret;
+}
+
+/**
+ * vtee_sw_ta_close() - close a session a TA opened
+ * @caller:	the session of the calling TA
+ * @sess:	a session @caller's TA opened; NULL is ignored, as is a
+ *		session that is not @caller's
+ *
+ * As the GP Internal API's TEE_CloseTASession(); the sessions @sess's TA
+ * opened in turn are closed with it.
+ *
+ * Context: secure thread (a TA callback).
+ */
+void vtee_sw_ta_close(struct vtee_sw_sess *caller, struct vtee_sw_sess *sess)
+{
+	if (!sess || sess->parent != caller)
+		return;
+	list_del(&sess->child_node);
+	vtee_sw_sess_free(sess);
 }
 
 static void vtee_sw_close_session(struct vtee_sw *sw, struct vtee_msg *msg)

@@ -86,6 +86,11 @@ struct vtee_sw_buf {
  * @may_read:	use cases (VTEE_SW_UC()) whose protected buffers the TA may
  *		read; the secure world refuses any other memref
  * @may_write:	use cases whose protected buffers it may write
+ * @ta_clients_only: protected memrefs are taken from TA clients only (a
+ *		session opened with vtee_sw_ta_open()); a normal-world
+ *		client's call with one is TEEC_ERROR_BAD_PARAMETERS from
+ *		TEEC_ORIGIN_TEE before the TA runs, as OP-TEE does for
+ *		pseudo-TAs
  * @init:	optional: set up the TA's world-global data when the secure
  *		world starts; 0 or -errno
  * @exit:	optional: tear it down (and zeroize secrets) when it stops
@@ -103,6 +108,7 @@ struct vtee_sw_ta {
 	bool test_only;
 	u32 may_read;
 	u32 may_write;
+	bool ta_clients_only;
 	int (*init)(struct vtee_sw *sw, void **data);
 	void (*exit)(struct vtee_sw *sw, void *data);
 	u32 (*open)(struct vtee_sw_sess *sess, u32 types,
@@ -125,6 +131,18 @@ struct vtee_sw_ta {
  * @login:	TEE_IOCTL_LOGIN_* the client opened it with
  * @client_uid:	the client's uid for TEE_IOCTL_LOGIN_USER
  * @cancel_id:	cancellation requested for calls with this id (0: none)
+ * @parent:	the session whose TA opened this one (vtee_sw_ta_open());
+ *		NULL for a session of a normal-world client. A TA-opened
+ *		session is not in vtee_sw.sessions (its @id is 0): the normal
+ *		world cannot name it; only @parent's TA reaches it. It keeps
+ *		@parent's @client, @login and @client_uid
+ * @depth:	0 for a normal-world client's session, @parent's + 1 for a
+ *		TA-opened one (at most VTEE_SW_MAX_DEPTH)
+ * @children:	sessions this session's TA opened and has not closed; they
+ *		are closed when this one closes
+ * @child_node:	entry in @parent's @children
+ *
+ * Secure thread only, as all session state (sw_private.h).
  */
 struct vtee_sw_sess {
 	struct vtee_sw *sw;
@@ -136,7 +154,19 @@ struct vtee_sw_sess {
 	u32 login;
 	u32 client_uid;
 	u32 cancel_id;
+	struct vtee_sw_sess *parent;
+	unsigned int depth;
+	struct list_head children;
+	struct list_head child_node;
 };
+
+/*
+ * Deepest chain of TA-to-TA calls: a client's session to TA A, A's session
+ * to B, B's to C... Nested calls run on the secure thread's stack, one
+ * frame set per hop, so the chain is bounded; the open that would go
+ * deeper is TEEC_ERROR_BUSY.
+ */
+#define VTEE_SW_MAX_DEPTH	4
 
 /**
  * struct vtee_sw_win - a memref window the secure world has checked
@@ -165,8 +195,11 @@ struct vtee_sw_win {
 	u64 size;
 };
 
-/* Number of TAs in vtee_sw_tas[] (sw_core.c): the SDP TA is test-only */
-#define VTEE_SW_NUM_TAS		(1 + IS_ENABLED(CONFIG_VTEE_TESTING))
+/*
+ * Number of TAs in vtee_sw_tas[] (sw_core.c): the SDP TA, the invoke-tests
+ * pseudo-TA and the nesting TA are test-only
+ */
+#define VTEE_SW_NUM_TAS		(1 + 3 * IS_ENABLED(CONFIG_VTEE_TESTING))
 
 /**
  * struct vtee_sw - the emulated secure world
@@ -214,7 +247,18 @@ struct vtee_sw {
 extern const struct vtee_sw_ta vtee_ta_crypt;
 #if IS_ENABLED(CONFIG_VTEE_TESTING)
 extern const struct vtee_sw_ta vtee_ta_sdp;
+extern const struct vtee_sw_ta vtee_ta_invoke_tests;
+extern const struct vtee_sw_ta vtee_ta_nest;
 #endif
+
+/* sw_core.c: TA-to-TA calls (the GP Internal API's TEE_OpenTASession...) */
+u32 vtee_sw_ta_open(struct vtee_sw_sess *caller, const uuid_t *uuid,
+		    u32 types, struct vtee_msg_param *params,
+		    struct vtee_sw_sess **out, u32 *origin);
+u32 vtee_sw_ta_invoke(struct vtee_sw_sess *caller, struct vtee_sw_sess *sess,
+		      u32 func, u32 types, struct vtee_msg_param *params,
+		      u32 *origin);
+void vtee_sw_ta_close(struct vtee_sw_sess *caller, struct vtee_sw_sess *sess);
 
 /* sw_mem.c */
 int vtee_sw_region_add(struct vtee_sw *sw, u64 paddr, u64 size, u32 use_case,
