@@ -130,7 +130,8 @@ struct protmem_shm {
  * own reference: @dmabuf may be closed. Undo with protmem_unregister().
  *
  * Return: 0, or -EINVAL (@dmabuf is not a protected buffer of this TEE,
- * or @shm is NULL), -EBADF (@dmabuf or @tee is not open), -ENOMEM.
+ * a closed descriptor included, or @shm is NULL), -EBADF (@tee is not
+ * open), -ENOMEM.
  */
 int protmem_register(int tee, int dmabuf, struct protmem_shm *shm);
 
