@@ -25,22 +25,6 @@
 #define DEMO	"/usr/local/bin/protmem-demo"
 #define OUT_MAX	(64 * 1024)
 
-/* Run @cmd; stdout and stderr into @out, its exit status (or -1) */
-static int run(const char *cmd, char *out, size_t size)
-{
-	size_t n = 0, r;
-	int status;
-	FILE *f = popen(cmd, "r");
-
-	if (!f)
-		return -1;
-	while (n + 1 < size && (r = fread(out + n, 1, size - 1 - n, f)) > 0)
-		n += r;
-	out[n] = '\0';
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Print the demo's output as TAP diagnostics */
 static void show(const char *out)
 {
@@ -63,7 +47,7 @@ static void check_run(struct tap *t, const char *args, int frames, char *out)
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), DEMO " %s 2>&1", args);
-	rc = run(cmd, out, OUT_MAX);
+	rc = pm_run(cmd, out, OUT_MAX);
 	show(out);
 	snprintf(want_p, sizeof(want_p), "[ ok ] protected (secure-video): %d of %d frames, every CRC", frames, frames);
 	snprintf(want_s, sizeof(want_s), "[ ok ] system heap, CPU decrypt: %d of %d frames, every CRC", frames, frames);
@@ -91,7 +75,7 @@ int main(void)
 	if (!pm_path_exists("/sys/module/" VM_M2M_MOD "/initstate"))
 		m2m = !system("modprobe " VM_M2M_MOD);
 	check_run(&t, "-n 3 --v4l2", 3, out);
-	rc = run(DEMO " -n 0 2>&1", out, OUT_MAX);
+	rc = pm_run(DEMO " -n 0 2>&1", out, OUT_MAX);
 	tap_ok(&t, rc == 2 && strstr(out, "usage: protmem-demo"), "protmem-demo -n 0: exit 2, usage (%d)", rc);
 	if (m2m)
 		syscall(SYS_delete_module, VM_M2M_MOD, O_NONBLOCK);

@@ -28,22 +28,6 @@
 #define OUT_MAX		(256 * 1024)
 #define NOBODY		65534
 
-/* Run @cmd through sh; its stdout into @out, its exit status (or -1) */
-static int run(const char *cmd, char *out, size_t size)
-{
-	size_t n = 0, r;
-	int status;
-	FILE *f = popen(cmd, "r");
-
-	if (!f)
-		return -1;
-	while (n + 1 < size && (r = fread(out + n, 1, size - 1 - n, f)) > 0)
-		n += r;
-	out[n] = '\0';
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* `protmem heaps` as uid/gid 65534: its exit status, stderr into @out */
 static int run_nobody(char *out, size_t size)
 {
@@ -203,7 +187,7 @@ static void test_json(struct tap *t, char *out)
 	unsigned int i;
 	int rc, ok;
 
-	rc = run(CLI " --json heaps", out, OUT_MAX);
+	rc = pm_run(CLI " --json heaps", out, OUT_MAX);
 	for (ok = rc == 0, i = 0; ok && i < PM_NUM_USE_CASES; i++) {
 		const char *uc = pm_use_case(i)->name;
 
@@ -219,20 +203,20 @@ static void test_json(struct tap *t, char *out)
 	if (!tap_ok(t, ok, "protmem --json heaps: size, used, free, dirty, largest_free, live_buffers, heap, allowed devices are sysfs's (exit %d)", rc))
 		tap_diag("%s", why);
 
-	rc = run(CLI " --json stat", out, OUT_MAX);
+	rc = pm_run(CLI " --json stat", out, OUT_MAX);
 	for (ok = rc == 0, i = 0; ok && i < PM_NUM_USE_CASES; i++)
 		ok = figures_match(out, pm_use_case(i)->name, stat_keys, 10, why, sizeof(why));
 	if (!tap_ok(t, ok, "protmem --json stat: all ten figures of every pool are sysfs's (exit %d)", rc))
 		tap_diag("%s", why);
 
-	rc = run(CLI " --json stat --watch 1 --count 2 trusted-ui", out, OUT_MAX);
+	rc = pm_run(CLI " --json stat --watch 1 --count 2 trusted-ui", out, OUT_MAX);
 	p = strstr(out, "{\"time\"");
 	q = p ? strstr(p + 1, "{\"time\"") : NULL;
 	tap_ok(t, rc == 0 && p && q && !strstr(q + 1, "{\"time\"") &&
 	       !strstr(out, "secure-video") && figures_match(q, "trusted-ui", stat_keys, 10, why, sizeof(why)),
 	       "protmem --json stat --watch 1 --count 2 trusted-ui: two samples of that pool only (exit %d)", rc);
 
-	rc = run(CLI " --json map secure-video", out, OUT_MAX);
+	rc = pm_run(CLI " --json map secure-video", out, OUT_MAX);
 	pm_pool_stats("secure-video", &st);
 	p = json_obj(out, "secure-video", &end);
 	ok = rc == 0 && p && !json_u64(p, end, "size", &size) &&
@@ -245,7 +229,7 @@ static void test_json(struct tap *t, char *out)
 	       "protmem --json map secure-video: size and used are sysfs's, the extents add up to the size (exit %d)",
 	       rc);
 
-	rc = run(CLI " --json firewall", out, OUT_MAX);
+	rc = pm_run(CLI " --json firewall", out, OUT_MAX);
 	ok = rc == 0 && !vm_violations(viol);
 	for (i = 0; ok && i < PM_NUM_USE_CASES; i++) {
 		p = json_obj(out, pm_use_case(i)->name, &end);
@@ -262,17 +246,17 @@ static void test_text(struct tap *t, char *out)
 	char want[160];
 	int rc;
 
-	rc = run(CLI " heaps", out, OUT_MAX);
+	rc = pm_run(CLI " heaps", out, OUT_MAX);
 	pm_pool_stats("secure-video", &st);
 	snprintf(want, sizeof(want), "secure-video         tee");
 	tap_ok(t, rc == 0 && strstr(out, want) && strstr(out, "vdec:rw vdisp:r"),
 	       "protmem heaps: a line per pool with its rules (exit %d)", rc);
 	snprintf(want, sizeof(want), " %" PRIu64 " ", st.used);
 	tap_ok(t, strstr(out, want) != NULL, "protmem heaps shows secure-video's used %" PRIu64, st.used);
-	rc = run(CLI " map --width 16 secure-video", out, OUT_MAX);
+	rc = pm_run(CLI " map --width 16 secure-video", out, OUT_MAX);
 	tap_ok(t, rc == 0 && strstr(out, "|#") && strstr(out, "one cell: 4194304 bytes"),
 	       "protmem map --width 16: the held buffer at the pool's start, 4 MiB a cell (exit %d)", rc);
-	rc = run(CLI " --help", out, OUT_MAX);
+	rc = pm_run(CLI " --help", out, OUT_MAX);
 	tap_ok(t, rc == 0 && strstr(out, "usage: protmem"), "protmem --help: usage, exit 0 (%d)", rc);
 }
 
@@ -298,7 +282,7 @@ static void test_alloc(struct tap *t, char *out)
 	tap_ok(t, WIFEXITED(rc) && WEXITSTATUS(rc) == 0 &&
 	       pm_wait_stat_eq("trusted-ui", "live_buffers", before.live_buffers, 5000, &last),
 	       "... exits 0 and frees it");
-	rc = run(CLI " --json alloc 64K --use-case secure-video --tee", out, OUT_MAX);
+	rc = pm_run(CLI " --json alloc 64K --use-case secure-video --tee", out, OUT_MAX);
 	tap_ok(t, rc == 0 && strstr(out, "\"via\": \"tee\"") && strstr(out, "\"size\": 65536"),
 	       "protmem alloc --tee: through TEE_IOC_PROTMEM_ALLOC (exit %d)", rc);
 }
@@ -307,18 +291,18 @@ static void test_exits(struct tap *t, char *out)
 {
 	int rc;
 
-	rc = run(CLI " alloc 1G --use-case secure-video 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " alloc 1G --use-case secure-video 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 1 && strstr(out, "Cannot allocate memory"),
 	       "alloc beyond the pool: exit 1, says ENOMEM (%d)", rc);
-	rc = run(CLI " alloc 1M 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " alloc 1M 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 2 && strstr(out, "--use-case"), "alloc without --use-case: exit 2, says so (%d)", rc);
-	rc = run(CLI " alloc 1M --use-case video 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " alloc 1M --use-case video 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 2 && strstr(out, "unknown use case"), "unknown use case: exit 2 (%d)", rc);
-	rc = run(CLI " alloc 0 --use-case trusted-ui 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " alloc 0 --use-case trusted-ui 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 2 && strstr(out, "bad SIZE"), "SIZE 0: exit 2 (%d)", rc);
-	rc = run(CLI " frobnicate 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " frobnicate 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 2, "unknown command: exit 2 (%d)", rc);
-	rc = run(CLI " 2>&1", out, OUT_MAX);
+	rc = pm_run(CLI " 2>&1", out, OUT_MAX);
 	tap_ok(t, rc == 2, "no command: exit 2 (%d)", rc);
 	rc = run_nobody(out, OUT_MAX);
 	tap_ok(t, rc == 4 && strstr(out, "run as root"),

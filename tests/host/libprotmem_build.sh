@@ -8,9 +8,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=$top/build/lib
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
-echo "TAP version 13"
+. "$top/tests/lib/tap.sh"
 if [ ! -f "$lib/libprotmem.so.1.0.0" ] || [ ! -f "$lib/libprotmem.a" ] || [ ! -f "$lib/pkgconfig/protmem.pc" ]; then
 	echo "not ok 1 - build/lib has libprotmem and protmem.pc (run make protmem-lib)"
 	echo "1..1"
