@@ -14,7 +14,8 @@
  *    firewall's and the exporter's refusals;
  *  - the V4L2 decoder: a protected frame decoded and shown, a refused one;
  *  - threads: allocations, registrations and figures in parallel; every
- *    pool free and clean afterwards, the allocation count exact.
+ *    pool free and clean afterwards, the allocation count exact;
+ *  - the map of a dynamic pool (vtee reloaded with one, then as it was).
  * Loads vmedia and vdec_m2m if needed and unloads what it loaded.
  */
 #include <errno.h>
@@ -500,6 +501,59 @@ static void test_threads(struct tap *t)
 	       THREADS * ITERATIONS, after.allocations - before.allocations);
 }
 
+/* ---- a dynamic pool's map ---------------------------------------------- */
+
+/*
+ * vtee reloaded with secure-video-record lent from CMA in 4 MiB chunks (as
+ * vtee_dynamic does): the map of a chunk with one 1 MiB buffer, then vtee
+ * as it was.
+ */
+static void test_dynamic_map(struct tap *t)
+{
+	struct pm_vtee_params boot, dyn, got;
+	struct protmem_extent ext[16];
+	struct protmem_pool_stats st;
+	uint64_t sum = 0, used = 0;
+	char who[256];
+	int fd = -1, n = -1, i, ret;
+
+	if (!pm_path_exists(PM_VTEE_MOD_SYSFS "/parameters/dynamic") ||
+	    pm_vtee_read_params(&boot)) {
+		tap_skip(t, "this vtee has no dynamic pools", "protmem_pool_map of a dynamic pool");
+		return;
+	}
+	if (pm_vtee_holders(who, sizeof(who))) {
+		tap_skip(t, "other modules use vtee", "protmem_pool_map of a dynamic pool (%s)", who);
+		return;
+	}
+	dyn = boot;
+	pm_vtee_param_set(&dyn, "dynamic", "secure-video,secure-video-record");
+	pm_vtee_param_set(&dyn, "chunk", "4194304");
+	pm_vtee_param_set(&dyn, "dynamic_max", "16777216");
+	ret = pm_vtee_reload(&dyn);
+	if (tap_ok(t, !ret, "vtee reloads with dynamic=secure-video,secure-video-record chunk=4M (%s)",
+		   e(ret))) {
+		fd = protmem_alloc(PROTMEM_SECURE_VIDEO_RECORD, 1 << 20);
+		n = protmem_pool_map(PROTMEM_SECURE_VIDEO_RECORD, ext, 16);
+		ret = protmem_pool_stats(PROTMEM_SECURE_VIDEO_RECORD, &st);
+		for (i = 0; i < n && i < 16; i++) {
+			sum += ext[i].len;
+			if (ext[i].state == PROTMEM_EXTENT_USED)
+				used += ext[i].len;
+		}
+		tap_ok(t, fd >= 0 && !ret && n >= 2 && n <= 16 && st.size == 4 << 20 &&
+		       sum == st.size && used == 1 << 20 && ext[0].state == PROTMEM_EXTENT_USED,
+		       "dynamic pool: the map is the lent 4 MiB chunk, its 1 MiB buffer first (%d extents, %" PRIu64 " bytes, %" PRIu64 " used)",
+		       n, sum, used);
+		if (fd >= 0)
+			close(fd);
+	}
+	ret = pm_vtee_loaded() ? pm_vtee_reload(&boot) : pm_vtee_load(&boot);
+	ret = ret ?: pm_vtee_read_params(&got);
+	tap_ok(t, !ret && pm_vtee_params_equal(&got, &boot),
+	       "vtee is back with the parameters of the start (%s)", e(ret));
+}
+
 int main(void)
 {
 	static struct media m;
@@ -551,6 +605,7 @@ int main(void)
 		syscall(SYS_delete_module, "vdec_m2m", O_NONBLOCK);
 	if (loaded == 1)
 		vm_unload();
+	test_dynamic_map(&t);
 	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS), "every pool free and clean afterwards");
 	return tap_done(&t);
 }
