@@ -24,7 +24,7 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/h
 TAP_H := $(wildcard tests/lib/*.h)
 
 .PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
-	userspace host-tests teec clean
+	userspace host-tests teec protmem-lib clean
 
 all: guest-fast guest-debug
 
@@ -63,14 +63,14 @@ guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
-	$(BUILD)/bin/teec-example
+	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
 
 headers: deps
 	kernel/build headers
 
 $(GUEST_TESTS) $(GUEST_TESTS_32): | headers
 
-host-tests: $(HOST_TESTS) teec
+host-tests: $(HOST_TESTS) teec protmem-lib
 
 $(BUILD)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
@@ -158,10 +158,57 @@ $(BUILD)/bin/teec-example: tests/teec-example/main.c tests/teec-example/crypt_ta
 	$(MAKE) -s -C tests/teec-example TEEC_EXPORT=$(abspath $(BUILD)) \
 		OUT=$(abspath $(@D)) LDFLAGS="-static -pthread"
 
-# The demo borrows the test helpers for its TEE calls (tests/lib).
-$(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(TAP_H) | headers
+# libprotmem: protected memory by use case, pools, media devices; shared
+# and static, with a pkg-config file (protmem.pc), laid out in build/ as
+# libteec is (include/, lib/).
+PROTMEM_DIR := lib/protmem
+PROTMEM_VERSION := 1.0.0
+PROTMEM_SONAME := libprotmem.so.1
+PROTMEM_SO := $(TEEC_OUT)/libprotmem.so.$(PROTMEM_VERSION)
+PROTMEM_A := $(TEEC_OUT)/libprotmem.a
+PROTMEM_PC := $(TEEC_OUT)/pkgconfig/protmem.pc
+PROTMEM_CFLAGS := -I$(PROTMEM_DIR)
+
+protmem-lib: $(PROTMEM_SO) $(PROTMEM_A) $(BUILD)/include/protmem.h $(PROTMEM_PC)
+
+$(PROTMEM_PC): $(PROTMEM_DIR)/protmem.pc.in Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@VERSION@|$(PROTMEM_VERSION)|' $< > $@
+
+$(BUILD)/include/protmem.h: $(PROTMEM_DIR)/protmem.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(TEEC_OUT)/protmem.o: $(PROTMEM_DIR)/protmem.c $(PROTMEM_DIR)/protmem.h | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -I$(PROTMEM_DIR) -fPIC -c -o $@ $<
+
+$(PROTMEM_SO): $(TEEC_OUT)/protmem.o
+	$(CC) -shared -Wl,-soname,$(PROTMEM_SONAME) -Wl,-z,defs -o $@ $<
+	ln -sf libprotmem.so.$(PROTMEM_VERSION) $(TEEC_OUT)/$(PROTMEM_SONAME)
+	ln -sf $(PROTMEM_SONAME) $(TEEC_OUT)/libprotmem.so
+
+$(PROTMEM_A): $(TEEC_OUT)/protmem.o
+	rm -f $@
+	ar rcs $@ $<
+
+# The guest's library test links the static library.
+$(BUILD)/tests/libprotmem: tests/guest/libprotmem.c $(TAP_H) $(PROTMEM_A) | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(PROTMEM_A) -pthread
+
+# The CLI, static for the guest (/usr/local/bin/protmem).
+$(BUILD)/bin/protmem: tools/protmem/protmem.c $(PROTMEM_A) $(PROTMEM_DIR)/protmem.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(PROTMEM_A)
+
+# The demo: libteec and libprotmem only.
+$(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(PROTMEM_A) $(TEEC_A) \
+		$(PROTMEM_DIR)/protmem.h $(TEEC_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PROTMEM_CFLAGS) $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(PROTMEM_A) $(TEEC_A) -pthread
 
 clean:
 	rm -rf $(BUILD)

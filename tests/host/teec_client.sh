@@ -10,9 +10,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=$top/build/lib
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi; }
-echo "TAP version 13"
+. "$top/tests/lib/tap.sh"
 if [ ! -f "$lib/libteec.so.2.0.0" ] || [ ! -f "$lib/libteec.a" ]; then
 	echo "not ok 1 - build/lib has libteec (run make teec)"
 	echo "1..1"

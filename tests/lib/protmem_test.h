@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,6 +232,25 @@ static inline int pm_read_file(const char *path, char *buf, size_t size)
 	buf[got] = '\0';
 	close(fd);
 	return 0;
+}
+
+/*
+ * Run @cmd through sh, its stdout into @out (NUL-terminated, cut at
+ * @size - 1); its exit status, or -1 if it did not exit.
+ */
+static inline int pm_run(const char *cmd, char *out, size_t size)
+{
+	size_t n = 0, r;
+	int status;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return -1;
+	while (n + 1 < size && (r = fread(out + n, 1, size - 1 - n, f)) > 0)
+		n += r;
+	out[n] = '\0';
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* Read one decimal number from a sysfs file; 0 or -errno. */
