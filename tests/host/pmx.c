@@ -786,6 +786,16 @@ static void model_compare(struct model *m, struct pmx_pool *p,
 		fail(F_CHECK, op, "pmx_check failed");
 }
 
+/* Nothing may have been scrubbed by a call that handed nothing out. */
+static void model_no_scrub(struct model *m, unsigned long op, const char *msg)
+{
+	int i;
+
+	for (i = 0; i < NG; i++)
+		if (m->scrubbed[i])
+			fail(F_SCRUB, op, msg);
+}
+
 static void model_set(struct model *m, u64 addr, u64 len, int st)
 {
 	u64 i;
@@ -823,9 +833,7 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 			fail(F_RESULT, op, "alloc -EBUSY, nothing claimed in the way");
 		if (!snap_same(p, &before))
 			fail(F_RESULT, op, "alloc -EBUSY changed the pool");
-		for (i = 0; i < NG; i++)
-			if (m->scrubbed[i])
-				fail(F_SCRUB, op, "scrub on a refused alloc");
+		model_no_scrub(m, op, "scrub on a refused alloc");
 		m->n_busy++;
 		return;
 	}
@@ -834,9 +842,7 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 	if (ret == -ENOMEM) {
 		if (!inject && model_fits(m, (int)pages, ea))
 			fail(F_RESULT, op, "alloc -ENOMEM but the model fits");
-		for (i = 0; i < NG; i++)
-			if (m->scrubbed[i])
-				fail(F_SCRUB, op, "scrub on a failed alloc");
+		model_no_scrub(m, op, "scrub on a failed alloc");
 		m->n_nomem++;
 		return;
 	}
