@@ -433,7 +433,8 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 			WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
 			sp->scrub_bg += len;
 		}
-		sp->scrub_gen++;
+		/* Read without the lock by allocations waiting for it */
+		WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
 		tee_protmem_unlock(sp);
 		wake_up_all(&sp->scrub_wq);
 		if (ret) {
