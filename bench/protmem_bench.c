@@ -5,6 +5,7 @@
  *   protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]
  *                 [--batch N] [--only lat|fail|playback|churn|scale]
  *   protmem_bench reference [--reps N]
+ *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]
  *   protmem_bench settle [WHO] [--timeout S]
  *   protmem_bench timed LABEL CMD [ARGS...]
  *
@@ -14,7 +15,9 @@
  * empty clean pool, the latency of a failing request on a fragmented pool,
  * a video playback trace with resolution switches and a random churn at
  * high occupancy. "reference" measures the same sizes on the system heap
- * and the CMA heap. "settle" waits until every protected pool is clean
+ * and the CMA heap. "dynamic" measures a dynamic pool (vtee loaded with
+ * dynamic=UC): the allocation that must lend a chunk, one that reuses a
+ * lent chunk, and the free that reclaims the chunk. "settle" waits until every protected pool is clean
  * (dirty == 0). "timed" runs a command and reports its wall time.
  *
  * Output: human-readable tables, then the figures again as lines
@@ -1082,6 +1085,93 @@ static void trace_scale(const char *who, int heap, const char *uc, int reps)
 		scale_one(who, heap, uc, nmixed[i], true, reps);
 }
 
+/* ---- 5. dynamic pools: lending, steady state, reclaim ---- */
+
+static long long vtee_param(const char *name)
+{
+	char path[128], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vtee/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoll(buf, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Rounds on an idle dynamic pool (nothing lent): allocate A (a chunk is
+ * lent for it: "first"), allocate B of the same size ("steady": it reuses
+ * the chunk when two fit), free B, free A (the last buffer: the chunk is
+ * scrubbed and reclaimed, "reclaim"). Compare with the CMA heap's columns
+ * of the reference part, same sizes, same boot.
+ */
+static int mode_dynamic(const char *who, const char *uc, int reps)
+{
+	static const struct {
+		const char *name;
+		size_t size;
+	} dsz[] = { { "64KiB", 64 * KIB }, { "1MiB", MIB } };
+	long long chunk = vtee_param("chunk");
+	char heapname[128], m[96], cname[32];
+	struct samples sf = { 0 }, ss = { 0 }, sfree = { 0 }, sr = { 0 };
+	double med, p99;
+	uint64_t t0;
+	size_t i;
+	int heap, r, a, b;
+
+	if (chunk <= 0)
+		die("vtee has no chunk parameter");
+	snprintf(cname, sizeof(cname), "%lldKiB", chunk / (long long)KIB);
+	snprintf(heapname, sizeof(heapname), "protected,%s", uc);
+	heap = heap_open(heapname);
+	printf("\n== Dynamic pool %s, chunk %s: median / p99 (us) ==\n", uc,
+	       cname);
+	printf("%8s %22s %22s %22s %22s\n", "size", "first (lends)",
+	       "steady (reuses)", "free (steady)", "free (reclaims)");
+	for (i = 0; i < sizeof(dsz) / sizeof(dsz[0]); i++) {
+		for (r = 0; r < reps; r++) {
+			t0 = now_ns();
+			a = heap_alloc(heap, dsz[i].size);
+			sample_add(&sf, us_since(t0));
+			t0 = now_ns();
+			b = heap_alloc(heap, dsz[i].size);
+			sample_add(&ss, us_since(t0));
+			if (a < 0 || b < 0)
+				die("dynamic pool %s: allocation failed", uc);
+			t0 = now_ns();
+			close(b);
+			sample_add(&sfree, us_since(t0));
+			t0 = now_ns();
+			close(a);
+			sample_add(&sr, us_since(t0));
+		}
+		printf("%8s", dsz[i].name);
+#define DYN_EMIT(smp, what)						\
+		do {							\
+			sample_stats(&(smp), &med, &p99);		\
+			printf(" %10.1f / %9.1f", med, p99);		\
+			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median",	\
+				 cname, what, dsz[i].name);		\
+			emit(who, m, med, "us");			\
+			sample_free(&(smp));				\
+		} while (0)
+		DYN_EMIT(sf, "first");
+		DYN_EMIT(ss, "steady");
+		DYN_EMIT(sfree, "free");
+		DYN_EMIT(sr, "reclaim");
+#undef DYN_EMIT
+		printf("\n");
+	}
+	close(heap);
+	emit_flush();
+	return 0;
+}
+
 /* ---- modes ---- */
 
 static const char *find_cma_heap(void)
@@ -1286,6 +1376,7 @@ static void usage(void)
 		"usage: protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]\n"
 		"                 [--batch N] [--only lat|fail|playback|churn|scale]\n"
 		"       protmem_bench reference [--reps N]\n"
+		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]\n"
 		"       protmem_bench settle [WHO] [--timeout S]\n"
 		"       protmem_bench timed WHO LABEL CMD [ARGS...]\n");
 	exit(2);
@@ -1307,7 +1398,7 @@ int main(int argc, char **argv)
 		return mode_timed(argv[2], argv[3], argv + 4);
 	}
 	i = 2;
-	if (!strcmp(argv[1], "protected") ||
+	if (!strcmp(argv[1], "protected") || !strcmp(argv[1], "dynamic") ||
 	    (!strcmp(argv[1], "settle") && argc > 2 && argv[2][0] != '-'))
 		i = 3;
 	for (; i < argc; i++) {
@@ -1338,6 +1429,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "reference"))
 		return mode_reference(reps);
+	if (!strcmp(argv[1], "dynamic") && argc > 2)
+		return mode_dynamic(argv[2], uc, reps);
 	if (!strcmp(argv[1], "settle"))
 		return mode_settle(argc > 2 && argv[2][0] != '-' ? argv[2] : NULL,
 				   timeout);
