@@ -977,6 +977,15 @@ static void trace_churn(const char *who, int heap, const char *uc,
 
 /* ---- 4. scaling: many live buffers ---- */
 
+/* close() a buffer, timing it into @s */
+static void close_timed(int fd, struct samples *s)
+{
+	uint64_t t0 = now_ns();
+
+	close(fd);
+	sample_add(s, us_since(t0));
+}
+
 /*
  * Fill the pool to @n live buffers (sizes from @size_of), freeing every
  * 12th buffer allocated on the way so that the free space is many holes,
@@ -1032,12 +1041,8 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 				close(fd2);
 			break;
 		}
-		t0 = now_ns();
-		close(fd);
-		sample_add(&sf, us_since(t0));
-		t0 = now_ns();
-		close(fd2);
-		sample_add(&sf, us_since(t0));
+		close_timed(fd, &sf);
+		close_timed(fd2, &sf);
 	}
 	if (ok) {
 		sample_stats(&sa, &a_med, &a_p99);
@@ -1143,12 +1148,8 @@ static int mode_dynamic(const char *who, const char *uc, int reps)
 			sample_add(&ss, us_since(t0));
 			if (a < 0 || b < 0)
 				die("dynamic pool %s: allocation failed", uc);
-			t0 = now_ns();
-			close(b);
-			sample_add(&sfree, us_since(t0));
-			t0 = now_ns();
-			close(a);
-			sample_add(&sr, us_since(t0));
+			close_timed(b, &sfree);
+			close_timed(a, &sr);
 		}
 		printf("%8s", dsz[i].name);
 #define DYN_EMIT(smp, what)						\
