@@ -40,21 +40,32 @@ demo: deps guest-fast
 ## bench: allocator benchmark (genalloc vs pmx, system and CMA heaps for
 ##        reference) in one boot of the fast guest; see docs/bench.md.
 .PHONY: bench
-bench: deps guest-fast
+bench: deps bench-deps guest-fast
 	bench/run
+
+# What bench/report needs to draw the plots (not needed by make check)
+BENCH_DEPS := gnuplot-nox
+.PHONY: bench-deps
+bench-deps:
+	$(call install-missing,$(BENCH_DEPS))
 
 ## shell: an interactive guest (fast kernel; DEBUG=1 for the debug one).
 shell: deps guest-$(if $(DEBUG),debug,fast)
 	PROTMEM_VM_INTERACTIVE=1 vm/run $(if $(DEBUG),--debug)
 
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+# $(call install-missing,PACKAGES): apt-get install those not installed
+define install-missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 		| grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call install-missing,$(DEPS))
 
 kernel-fast kernel-debug: kernel-%: deps
 	kernel/build $*

@@ -31,6 +31,18 @@ for alloc in genalloc pmx; do
 	$bench settle "$alloc" --timeout 300 || exit 1
 	$bench protected "$alloc" --seed "$seed" --reps "$reps" || exit 1
 done
+# Dynamic pools: secure-video-record lent from CMA a chunk at a time
+for chunk in 1048576 4194304 16777216; do
+	echo
+	echo "#### dynamic pool, chunk $chunk"
+	rmmod vtee || { echo "bench: rmmod vtee failed"; exit 1; }
+	# A dynamic use case gets no share of the carveout
+	modprobe vtee carveout="$carveout" split="${split%,secure-video-record=*}" \
+		allocator=pmx dynamic=secure-video-record chunk="$chunk" dynamic_max=67108864 ||
+		{ echo "bench: modprobe (dynamic) failed"; exit 1; }
+	$bench settle pmx --timeout 300 || exit 1
+	$bench dynamic pmx --use-case secure-video-record --reps "$reps" || exit 1
+done
 echo
 echo "bench-info: kernel messages from tee/vtee during the run:"
 dmesg | grep -iE 'tee|protmem|dma.?heap|cma' | grep -v 'vtee vtee: .* bytes at' | tail -n 20

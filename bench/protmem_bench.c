@@ -3,8 +3,9 @@
  * protmem_bench - allocator benchmark for the protected DMA-buf heaps.
  *
  *   protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]
- *                 [--batch N] [--only lat|fail|playback|churn]
+ *                 [--batch N] [--only lat|fail|playback|churn|scale]
  *   protmem_bench reference [--reps N]
+ *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]
  *   protmem_bench settle [WHO] [--timeout S]
  *   protmem_bench timed LABEL CMD [ARGS...]
  *
@@ -14,11 +15,15 @@
  * empty clean pool, the latency of a failing request on a fragmented pool,
  * a video playback trace with resolution switches and a random churn at
  * high occupancy. "reference" measures the same sizes on the system heap
- * and the CMA heap. "settle" waits until every protected pool is clean
+ * and the CMA heap. "dynamic" measures a dynamic pool (vtee loaded with
+ * dynamic=UC): the allocation that must lend a chunk, one that reuses a
+ * lent chunk, and the free that reclaims the chunk. "settle" waits until every protected pool is clean
  * (dirty == 0). "timed" runs a command and reports its wall time.
  *
  * Output: human-readable tables, then the figures again as lines
  *   bench: <allocator> <metric> <value> <unit>
+ * and the data of the plots as lines
+ *   series: <allocator> <name> <value>...
  * Nothing is asserted: the figures are printed for comparison.
  */
 #include <dirent.h>
@@ -57,7 +62,7 @@ static const struct {
 
 /* --batch: buffers per latency round (0: up to 16, at most half the pool) */
 static int batch;
-/* --only: run just this part of "protected" (lat, fail, playback, churn) */
+/* --only: run just this part of "protected" (lat, fail, playback, churn, scale) */
 static const char *only;
 
 static bool part(const char *name)
@@ -237,6 +242,118 @@ static long long pool_stat(const char *uc, const char *field)
 		v = strtoll(buf, NULL, 10);
 	}
 	return v;
+}
+
+/*
+ * The pool's lock and timing statistics (tee_protmem_pool.c prints them at
+ * the end of /sys/kernel/debug/tee_protmem/<use case>): per lock user
+ * (alloc, free, scrubber, other) acquisitions, wait and hold time; per
+ * step done outside the lock (scrub_sync, scrub_bg, release, busy_wait)
+ * count and time. Totals in ns since the pool was created.
+ */
+#define NLOCK	4
+#define NTIME	4
+static const char *const lock_users[NLOCK] = {
+	"alloc", "free", "scrubber", "other",
+};
+static const char *const time_steps[NTIME] = {
+	"scrub_sync", "scrub_bg", "release", "busy_wait",
+};
+
+struct pool_timing {
+	bool ok;
+	unsigned long long ln[NLOCK], wait[NLOCK], wait_max[NLOCK];
+	unsigned long long hold[NLOCK], hold_max[NLOCK];
+	unsigned long long tn[NTIME], tns[NTIME], tmax[NTIME];
+};
+
+static void pool_timing(const char *uc, struct pool_timing *pt)
+{
+	char path[256], line[256], name[32];
+	unsigned long long a, b, c, d, e;
+	FILE *f;
+	int i;
+
+	memset(pt, 0, sizeof(*pt));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tee_protmem/%s", uc);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "lock %31s n %llu wait_ns %llu %llu hold_ns %llu %llu",
+			   name, &a, &b, &c, &d, &e) == 6) {
+			for (i = 0; i < NLOCK; i++)
+				if (!strcmp(name, lock_users[i])) {
+					pt->ln[i] = a;
+					pt->wait[i] = b;
+					pt->wait_max[i] = c;
+					pt->hold[i] = d;
+					pt->hold_max[i] = e;
+					pt->ok = true;
+				}
+		} else if (sscanf(line, "time %31s n %llu ns %llu %llu", name,
+				  &a, &b, &c) == 4) {
+			for (i = 0; i < NTIME; i++)
+				if (!strcmp(name, time_steps[i])) {
+					pt->tn[i] = a;
+					pt->tns[i] = b;
+					pt->tmax[i] = c;
+				}
+		}
+	}
+	fclose(f);
+}
+
+static double mean_us(unsigned long long ns, unsigned long long n)
+{
+	return n ? (double)ns / (double)n / 1000.0 : NAN;
+}
+
+/*
+ * What happened to the pool lock and outside it between @a and @b: mean
+ * wait and hold per acquisition for each user, and the mean time of each
+ * step outside the lock. Maxima are since the pool was created.
+ */
+static void timing_report(const char *who, const char *tag,
+			  const struct pool_timing *a,
+			  const struct pool_timing *b)
+{
+	char m[96];
+	int i;
+
+	if (!a->ok || !b->ok) {
+		printf("(no lock statistics in debugfs for this pool)\n");
+		return;
+	}
+	printf("pool lock, %s: user, acquisitions, mean wait us, mean hold us (max wait / hold since load, us)\n",
+	       tag);
+	for (i = 0; i < NLOCK; i++) {
+		unsigned long long n = b->ln[i] - a->ln[i];
+
+		printf("  %-9s %8llu %10.1f %10.1f   (%.1f / %.1f)\n",
+		       lock_users[i], n, mean_us(b->wait[i] - a->wait[i], n),
+		       mean_us(b->hold[i] - a->hold[i], n),
+		       b->wait_max[i] / 1000.0, b->hold_max[i] / 1000.0);
+		snprintf(m, sizeof(m), "%s_lock_%s_wait_mean", tag, lock_users[i]);
+		emit(who, m, mean_us(b->wait[i] - a->wait[i], n), "us");
+		snprintf(m, sizeof(m), "%s_lock_%s_hold_mean", tag, lock_users[i]);
+		emit(who, m, mean_us(b->hold[i] - a->hold[i], n), "us");
+		snprintf(m, sizeof(m), "%s_lock_%s_hold_max", tag, lock_users[i]);
+		emit(who, m, b->hold_max[i] / 1000.0, "us");
+		snprintf(m, sizeof(m), "%s_lock_%s_wait_max", tag, lock_users[i]);
+		emit(who, m, b->wait_max[i] / 1000.0, "us");
+	}
+	printf("outside the lock: step, times, mean us (max since load, us)\n");
+	for (i = 0; i < NTIME; i++) {
+		unsigned long long n = b->tn[i] - a->tn[i];
+
+		printf("  %-10s %8llu %10.1f   (%.1f)\n", time_steps[i], n,
+		       mean_us(b->tns[i] - a->tns[i], n), b->tmax[i] / 1000.0);
+		snprintf(m, sizeof(m), "%s_%s_count", tag, time_steps[i]);
+		emit(who, m, (double)n, "count");
+		snprintf(m, sizeof(m), "%s_%s_mean", tag, time_steps[i]);
+		emit(who, m, mean_us(b->tns[i] - a->tns[i], n), "us");
+	}
 }
 
 /* Wait until @uc has no dirty memory; returns the ms waited, <0 on timeout */
@@ -521,21 +638,37 @@ static void maybe_settle(void)
 struct trace_stats {
 	struct samples alloc, free;
 	int attempts, failures;
+	/* series: print each allocation as "<series> t_ms alloc_us dirty" */
+	const char *who, *series, *uc;
+	uint64_t t0;
 };
+
+/* Every how many allocations the timeline reads the pool's dirty bytes */
+#define SERIES_DIRTY_EVERY	8
 
 static int trace_alloc(struct trace_stats *ts, int heap, size_t size)
 {
 	uint64_t t0;
+	double us;
 	int fd;
 
 	maybe_settle();
 	t0 = now_ns();
 	fd = heap_alloc(heap, size);
+	us = us_since(t0);
 
-	sample_add(&ts->alloc, us_since(t0));
+	sample_add(&ts->alloc, us);
 	ts->attempts++;
 	if (fd < 0)
 		ts->failures++;
+	if (ts->series) {
+		/* Untimed; a sysfs read only every few allocations */
+		long long dirty = ts->attempts % SERIES_DIRTY_EVERY ? -1 :
+				  pool_stat(ts->uc, "dirty");
+
+		printf("series: %s %s %.3f %.1f %lld\n", ts->who, ts->series,
+		       (double)(t0 - ts->t0) / 1e6, us, dirty);
+	}
 	return fd;
 }
 
@@ -583,7 +716,9 @@ static void trace_playback(const char *who, int heap, const char *uc,
 			   uint64_t seed, int rounds, int steps, bool settled)
 {
 	const char *tag = settled ? "playback_settled" : "playback";
-	struct trace_stats ts = { 0 };
+	struct trace_stats ts = { .who = who, .uc = uc,
+				  .series = settled ? NULL : "timeline" };
+	struct pool_timing pt0, pt1;
 	int frames[MAXFRAMES], bits[MAXBITS];
 	int fit_sum = 0, max_free_sum = 0, max_largest_sum = 0;
 	int switch_fail = 0, head = 0, r, s, i;
@@ -602,6 +737,8 @@ static void trace_playback(const char *who, int heap, const char *uc,
 	must_clean(uc);
 	settle_uc = settled ? uc : NULL;
 	rng_seed(seed);
+	pool_timing(uc, &pt0);
+	ts.t0 = now_ns();
 	printf("\n== Trace (a): playback 1080p <-> 4K, %s, %s (%s, %lld MiB, seed %" PRIu64 ", %d switches) ==\n",
 	       who, settled ? "settled: pool clean before every allocation" :
 			      "back to back", uc, pool / (long long)MIB, seed, rounds);
@@ -674,6 +811,10 @@ static void trace_playback(const char *who, int heap, const char *uc,
 		       freeb / (long long)PAGE_UP(NV12_4K),
 		       largest / (long long)PAGE_UP(NV12_4K),
 		       (double)sync_s / MIB, sw_us / 1000);
+		printf("series: %s %s %d %d %lld %lld\n", who,
+		       settled ? "switch_settled" : "switch", r + 1, fit,
+		       freeb / (long long)PAGE_UP(NV12_4K),
+		       largest / (long long)PAGE_UP(NV12_4K));
 		fit_sum += fit;
 		max_free_sum += (int)(freeb / (long long)PAGE_UP(NV12_4K));
 		max_largest_sum += (int)(largest / (long long)PAGE_UP(NV12_4K));
@@ -725,6 +866,8 @@ static void trace_playback(const char *who, int heap, const char *uc,
 	       (double)(now_ns() - tstart) / 1e9);
 	emit_tag(who, tag, "scrub_sync",
 	     (double)(pool_stat(uc, "scrubbed_sync") - sync0) / MIB, "MiB");
+	pool_timing(uc, &pt1);
+	timing_report(who, tag, &pt0, &pt1);
 	sample_free(&ts.alloc);
 	sample_free(&ts.free);
 	sample_free(&sw);
@@ -832,6 +975,204 @@ static void trace_churn(const char *who, int heap, const char *uc,
 	must_clean(uc);
 }
 
+/* ---- 4. scaling: many live buffers ---- */
+
+/* close() a buffer, timing it into @s */
+static void close_timed(int fd, struct samples *s)
+{
+	uint64_t t0 = now_ns();
+
+	close(fd);
+	sample_add(s, us_since(t0));
+}
+
+/*
+ * Fill the pool to @n live buffers (sizes from @size_of), freeing every
+ * 12th buffer allocated on the way so that the free space is many holes,
+ * not one block at the top; then time @reps rounds of: allocate a 4 KiB
+ * buffer (it takes the lowest hole), allocate one of 2 holes' size (it
+ * fits no hole), free both. The state is the same after every round.
+ * Returns false if the pool could not hold @n buffers.
+ */
+static bool scale_one(const char *who, int heap, const char *uc, size_t n,
+		      bool mixed, int reps)
+{
+	size_t cap = n + n / 11 + 16, live = 0, made = 0, i;
+	int *fds = malloc(cap * sizeof(*fds));
+	struct samples sa = { 0 }, sb = { 0 }, sf = { 0 };
+	double a_med, a_p99, b_med, b_p99, f_med, f_p99;
+	const char *tag = mixed ? "scale_mixed" : "scale_4k";
+	uint64_t t0;
+	char m[96];
+	int r, fd, fd2;
+	bool ok = true;
+
+	if (!fds)
+		die("out of memory");
+	must_clean(uc);
+	rng_seed(n);
+	while (live < n) {
+		size_t sz = mixed ? PAGE * (1 + rng() % 16) : PAGE;
+
+		fd = heap_alloc(heap, sz);
+		if (fd < 0) {
+			ok = false;
+			break;
+		}
+		if (++made % 12 == 0) {
+			close(fd);
+			continue;
+		}
+		fds[live++] = fd;
+	}
+	must_clean(uc);
+	for (r = 0; ok && r < reps; r++) {
+		t0 = now_ns();
+		fd = heap_alloc(heap, PAGE);
+		sample_add(&sa, us_since(t0));
+		t0 = now_ns();
+		fd2 = heap_alloc(heap, mixed ? 40 * PAGE : 2 * PAGE);
+		sample_add(&sb, us_since(t0));
+		if (fd < 0 || fd2 < 0) {
+			ok = false;
+			if (fd >= 0)
+				close(fd);
+			if (fd2 >= 0)
+				close(fd2);
+			break;
+		}
+		close_timed(fd, &sf);
+		close_timed(fd2, &sf);
+	}
+	if (ok) {
+		sample_stats(&sa, &a_med, &a_p99);
+		sample_stats(&sb, &b_med, &b_p99);
+		sample_stats(&sf, &f_med, &f_p99);
+		printf("%-6s %7zu live (%5zu holes): alloc 4 KiB %7.1f / %7.1f us, alloc %s %7.1f / %7.1f us, free %7.1f / %7.1f us\n",
+		       mixed ? "mixed" : "4 KiB", live, made / 12, a_med, a_p99,
+		       mixed ? "160 KiB" : "8 KiB", b_med, b_p99, f_med, f_p99);
+		snprintf(m, sizeof(m), "%s_%zu_alloc_median", tag, n);
+		emit(who, m, a_med, "us");
+		snprintf(m, sizeof(m), "%s_%zu_alloc_big_median", tag, n);
+		emit(who, m, b_med, "us");
+		snprintf(m, sizeof(m), "%s_%zu_free_median", tag, n);
+		emit(who, m, f_med, "us");
+		snprintf(m, sizeof(m), "%s_%zu_op_median", tag, n);
+		emit(who, m, (a_med + b_med + 2 * f_med) / 4, "us");
+	} else {
+		printf("%-6s %7zu live: the pool holds only %zu\n",
+		       mixed ? "mixed" : "4 KiB", n, live);
+	}
+	for (i = 0; i < live; i++)
+		close(fds[i]);
+	free(fds);
+	sample_free(&sa);
+	sample_free(&sb);
+	sample_free(&sf);
+	must_clean(uc);
+	return ok;
+}
+
+static void trace_scale(const char *who, int heap, const char *uc, int reps)
+{
+	static const size_t n4k[] = { 1000, 60000 };
+	static const size_t nmixed[] = { 1000, 6000 };
+	size_t i;
+
+	printf("\n== Scaling: live buffers in one pool, %s (%s); median / p99 ==\n",
+	       who, uc);
+	printf("4 KiB: n live 4 KiB buffers; mixed: n live buffers of 4-64 KiB; every 12th\n"
+	       "buffer freed while filling, so the free space is holes; then rounds of\n"
+	       "alloc 4 KiB (lowest hole) + alloc a size no hole holds + two frees\n");
+	for (i = 0; i < 2; i++)
+		scale_one(who, heap, uc, n4k[i], false, reps);
+	for (i = 0; i < 2; i++)
+		scale_one(who, heap, uc, nmixed[i], true, reps);
+}
+
+/* ---- 5. dynamic pools: lending, steady state, reclaim ---- */
+
+static long long vtee_param(const char *name)
+{
+	char path[128], buf[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vtee/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtoll(buf, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Rounds on an idle dynamic pool (nothing lent): allocate A (a chunk is
+ * lent for it: "first"), allocate B of the same size ("steady": it reuses
+ * the chunk when two fit), free B, free A (the last buffer: the chunk is
+ * scrubbed and reclaimed, "reclaim"). Compare with the CMA heap's columns
+ * of the reference part, same sizes, same boot.
+ */
+static int mode_dynamic(const char *who, const char *uc, int reps)
+{
+	static const struct {
+		const char *name;
+		size_t size;
+	} dsz[] = { { "64KiB", 64 * KIB }, { "1MiB", MIB } };
+	long long chunk = vtee_param("chunk");
+	char heapname[128], m[96], cname[32];
+	struct samples sf = { 0 }, ss = { 0 }, sfree = { 0 }, sr = { 0 };
+	double med, p99;
+	uint64_t t0;
+	size_t i;
+	int heap, r, a, b;
+
+	if (chunk <= 0)
+		die("vtee has no chunk parameter");
+	snprintf(cname, sizeof(cname), "%lldKiB", chunk / (long long)KIB);
+	snprintf(heapname, sizeof(heapname), "protected,%s", uc);
+	heap = heap_open(heapname);
+	printf("\n== Dynamic pool %s, chunk %s: median / p99 (us) ==\n", uc,
+	       cname);
+	printf("%8s %22s %22s %22s %22s\n", "size", "first (lends)",
+	       "steady (reuses)", "free (steady)", "free (reclaims)");
+	for (i = 0; i < sizeof(dsz) / sizeof(dsz[0]); i++) {
+		for (r = 0; r < reps; r++) {
+			t0 = now_ns();
+			a = heap_alloc(heap, dsz[i].size);
+			sample_add(&sf, us_since(t0));
+			t0 = now_ns();
+			b = heap_alloc(heap, dsz[i].size);
+			sample_add(&ss, us_since(t0));
+			if (a < 0 || b < 0)
+				die("dynamic pool %s: allocation failed", uc);
+			close_timed(b, &sfree);
+			close_timed(a, &sr);
+		}
+		printf("%8s", dsz[i].name);
+#define DYN_EMIT(smp, what)						\
+		do {							\
+			sample_stats(&(smp), &med, &p99);		\
+			printf(" %10.1f / %9.1f", med, p99);		\
+			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median",	\
+				 cname, what, dsz[i].name);		\
+			emit(who, m, med, "us");			\
+			sample_free(&(smp));				\
+		} while (0)
+		DYN_EMIT(sf, "first");
+		DYN_EMIT(ss, "steady");
+		DYN_EMIT(sfree, "free");
+		DYN_EMIT(sr, "reclaim");
+#undef DYN_EMIT
+		printf("\n");
+	}
+	close(heap);
+	emit_flush();
+	return 0;
+}
+
 /* ---- modes ---- */
 
 static const char *find_cma_heap(void)
@@ -871,6 +1212,8 @@ static int mode_protected(const char *who, const char *uc, uint64_t seed,
 {
 	char heapname[128];
 	long long pool = pool_stat(uc, "size");
+	struct pool_timing pt0, pt1;
+	long long bg0, bg;
 	int heap;
 
 	if (pool <= 0)
@@ -879,8 +1222,13 @@ static int mode_protected(const char *who, const char *uc, uint64_t seed,
 	printf("protmem_bench: allocator %s, heap %s, pool %lld MiB, seed %" PRIu64 "\n",
 	       who, heapname, pool / (long long)MIB, seed);
 	emit(who, "seed", (double)seed, "-");
-	if (part("lat"))
+	pool_timing(uc, &pt0);
+	bg0 = pool_stat(uc, "scrubbed_background");
+	if (part("lat")) {
 		lat_table(who, heapname, uc, (size_t)pool, reps);
+		pool_timing(uc, &pt1);
+		timing_report(who, "lat", &pt0, &pt1);
+	}
 	heap = heap_open(heapname);
 	if (part("fail"))
 		fail_test(who, heap, uc, reps);
@@ -892,9 +1240,52 @@ static int mode_protected(const char *who, const char *uc, uint64_t seed,
 		trace_churn(who, heap, uc, seed, 3000, false);
 		trace_churn(who, heap, uc, seed, 3000, true);
 	}
+	if (part("scale"))
+		trace_scale(who, heap, uc, reps);
+	pool_timing(uc, &pt1);
+	timing_report(who, "all", &pt0, &pt1);
+	/* The background scrubber's speed: bytes over time spent scrubbing */
+	bg = pool_stat(uc, "scrubbed_background") - bg0;
+	if (pt1.tns[1] > pt0.tns[1] && bg > 0) {
+		double mbs = (double)bg / MIB /
+			     ((double)(pt1.tns[1] - pt0.tns[1]) / 1e9);
+
+		printf("background scrub: %.1f MiB in %.1f ms: %.0f MiB/s\n",
+		       (double)bg / MIB, (pt1.tns[1] - pt0.tns[1]) / 1e6, mbs);
+		emit(who, "scrub_bg_bandwidth", mbs, "MiB/s");
+	}
 	close(heap);
 	emit_flush();
 	return 0;
+}
+
+/*
+ * The guest's own memset bandwidth: 64 MiB, touched first, set 8 times;
+ * the best pass counts (the least disturbed by the host).
+ */
+static void memset_bandwidth(void)
+{
+	size_t len = 64 * MIB;
+	char *buf = malloc(len);
+	double best = 0, mbs;
+	uint64_t t0;
+	int i;
+
+	if (!buf)
+		die("out of memory");
+	memset(buf, 1, len);
+	for (i = 0; i < 8; i++) {
+		t0 = now_ns();
+		memset(buf, 0, len);
+		__asm__ volatile("" : : "r"(buf) : "memory");
+		mbs = (double)len / MIB / ((double)(now_ns() - t0) / 1e9);
+		if (mbs > best)
+			best = mbs;
+	}
+	free(buf);
+	printf("guest memset (user space, 64 MiB, best of 8): %.0f MiB/s\n",
+	       best);
+	emit("system", "memset_bandwidth", best, "MiB/s");
 }
 
 static int mode_reference(int reps)
@@ -915,6 +1306,7 @@ static int mode_reference(int reps)
 			}
 		fclose(f);
 	}
+	memset_bandwidth();
 	/* Batches as big as in a 256 MiB protected pool */
 	lat_table("system", "system", NULL, 256 * MIB, reps);
 	if (cma) {
@@ -983,8 +1375,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]\n"
-		"                 [--batch N] [--only lat|fail|playback|churn]\n"
+		"                 [--batch N] [--only lat|fail|playback|churn|scale]\n"
 		"       protmem_bench reference [--reps N]\n"
+		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]\n"
 		"       protmem_bench settle [WHO] [--timeout S]\n"
 		"       protmem_bench timed WHO LABEL CMD [ARGS...]\n");
 	exit(2);
@@ -1006,7 +1399,7 @@ int main(int argc, char **argv)
 		return mode_timed(argv[2], argv[3], argv + 4);
 	}
 	i = 2;
-	if (!strcmp(argv[1], "protected") ||
+	if (!strcmp(argv[1], "protected") || !strcmp(argv[1], "dynamic") ||
 	    (!strcmp(argv[1], "settle") && argc > 2 && argv[2][0] != '-'))
 		i = 3;
 	for (; i < argc; i++) {
@@ -1037,6 +1430,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "reference"))
 		return mode_reference(reps);
+	if (!strcmp(argv[1], "dynamic") && argc > 2)
+		return mode_dynamic(argv[2], uc, reps);
 	if (!strcmp(argv[1], "settle"))
 		return mode_settle(argc > 2 && argv[2][0] != '-' ? argv[2] : NULL,
 				   timeout);

@@ -390,7 +390,7 @@ static void test_scrubber(struct tap *t)
 	       "take_dirty: less than a granule is -EINVAL");
 	tap_ok(t, !pmx_take_dirty(&p, 3 * G + 7, &a, &l) && a == BASE &&
 	       l == 3 * G && p.scrubbing == 3 * G && pool_is(&p, 0, 5 * G,
-							     0, 1),
+							     0, 2),
 	       "take_dirty: takes the start of the lowest dirty extent");
 	tap_ok(t, !pmx_put_clean(&p, a, l) && pool_is(&p, 3 * G, 5 * G, 0, 2),
 	       "put_clean: range comes back clean");
@@ -460,6 +460,61 @@ static int walk_stop(void *ctx, u64 start, u64 len, bool dirty)
 	(void)len;
 	(void)dirty;
 	return ++*n == 2 ? 42 : 0;
+}
+
+/*
+ * A range being scrubbed (claimed by pmx_take_dirty()) stays in the
+ * address tree: allocations never get it, frees next to it stay apart,
+ * and a pool can go while a scrub is in flight.
+ */
+static void test_claimed(struct tap *t)
+{
+	struct scrub_log log = { 0 };
+	struct pmx_pool p;
+	u64 a = 0, l = 0, b = 0, c = 0;
+	long live = kcompat_kmalloc_live;
+
+	pmx_init(&p, BASE, 8 * G, G, true);
+	tap_ok(t, !pmx_take_dirty(&p, 2 * G, &a, &l) && a == BASE &&
+	       l == 2 * G && pmx_largest_free(&p) == 8 * G,
+	       "claimed: a range being scrubbed still counts in its run");
+	tap_ok(t, pmx_alloc(&p, G, 0, &b, scrub_rec, &log) == -EBUSY &&
+	       log.n == 0 && p.allocated == 0 && !pmx_check(&p),
+	       "claimed: first fit lands on it: -EBUSY, nothing scrubbed or taken");
+	tap_ok(t, !pmx_put_clean(&p, a, l) &&
+	       !pmx_alloc(&p, G, 0, &b, scrub_rec, &log) && b == BASE &&
+	       log.n == 0,
+	       "claimed: once clean, the retry gets it, without scrubbing");
+	pmx_free(&p, b, G);
+	scrub_all(&p);
+
+	/* allocated | claimed | allocated, then free both neighbours */
+	pmx_alloc(&p, G, 0, &b, NULL, NULL);
+	pmx_alloc(&p, G, 0, &a, NULL, NULL);
+	pmx_alloc(&p, G, 0, &c, NULL, NULL);
+	pmx_free(&p, a, G);
+	tap_ok(t, !pmx_take_dirty(&p, G, &a, &l) && a == BASE + G && l == G,
+	       "claimed: the middle buffer's range taken for scrubbing");
+	tap_ok(t, !pmx_free(&p, b, G) && !pmx_free(&p, c, G) &&
+	       pool_is(&p, 5 * G, 2 * G, 0, 4) && p.scrubbing == G,
+	       "claimed: frees on both sides never merge with it");
+	tap_ok(t, pmx_free(&p, a, G) == -EINVAL && p.scrubbing == G &&
+	       !pmx_check(&p),
+	       "claimed: freeing a range being scrubbed is refused");
+	tap_ok(t, pmx_put_clean(&p, a + G, G) == -EINVAL &&
+	       pmx_put_clean(&p, a, 2 * G) == -EINVAL && p.scrubbing == G,
+	       "claimed: put_clean of anything but the claimed range refused");
+	tap_ok(t, !pmx_put_dirty(&p, a, l) && pool_is(&p, 5 * G, 3 * G, 0, 2),
+	       "claimed: put back dirty, it merges with its dirty neighbours");
+	tap_ok(t, !pmx_take_dirty(&p, G, &a, &l) && a == BASE &&
+	       !pmx_put_clean(&p, a, l) && pool_is(&p, 6 * G, 2 * G, 0, 3),
+	       "claimed: put back clean next to dirty memory stays apart");
+	tap_ok(t, !pmx_take_dirty(&p, 8 * G, &a, &l) && l == 2 * G &&
+	       p.scrubbing == 2 * G,
+	       "claimed: a scrub in flight");
+	pmx_destroy(&p);
+	tap_ok(t, kcompat_kmalloc_live == live && p.scrubbing == 0,
+	       "claimed: destroying the pool with a scrub in flight frees every node");
 }
 
 static void test_walk(struct tap *t)
@@ -574,7 +629,7 @@ struct model {
 	struct range takes[NG];
 	int ntakes;
 	u64 rng;
-	unsigned long n_alloc, n_nomem, n_free, n_bad, n_take, n_put;
+	unsigned long n_alloc, n_nomem, n_busy, n_free, n_bad, n_take, n_put;
 };
 
 /* What went wrong, counted per property. */
@@ -641,27 +696,37 @@ static void model_scrub(void *ctx, u64 addr, u64 len)
 		m->scrubbed[gidx(addr) + i]++;
 }
 
-/* Is there an aligned free run of @n granules (any state)? */
+/*
+ * Is a granule part of a run? Free memory of either state is, and so is
+ * memory being scrubbed: an allocation that lands on it waits (-EBUSY)
+ * rather than going elsewhere.
+ */
+static bool in_run(const struct model *m, int i)
+{
+	return m->st[i] != M_ALLOC;
+}
+
+/* Is there an aligned run of @n granules? */
 static bool model_fits(struct model *m, int n, u64 align)
 {
 	int run[NG + 1], i;
 
 	run[NG] = 0;
 	for (i = NG - 1; i >= 0; i--)
-		run[i] = m->st[i] <= M_DIRTY ? run[i + 1] + 1 : 0;
+		run[i] = in_run(m, i) ? run[i + 1] + 1 : 0;
 	for (i = 0; i < NG; i++)
 		if (!((MBASE + i * G) % align) && run[i] >= n)
 			return true;
 	return false;
 }
 
-/* The start of the lowest free run (any state) of @n granules. */
+/* The start of the lowest run (either state, or claimed) of @n granules. */
 static u64 model_first_fit(struct model *m, int n)
 {
 	int i, run = 0;
 
 	for (i = 0; i < NG; i++) {
-		run = m->st[i] <= M_DIRTY ? run + 1 : 0;
+		run = in_run(m, i) ? run + 1 : 0;
 		if (run == n)
 			return MBASE + (u64)(i + 1 - n) * G;
 	}
@@ -694,7 +759,7 @@ static void model_compare(struct model *m, struct pmx_pool *p,
 
 	snap_take(p, &s);
 	for (i = 0; i < NG; i = j) {
-		for (j = i; j < NG && m->st[j] <= M_DIRTY; j++)
+		for (j = i; j < NG && in_run(m, j); j++)
 			;
 		largest = max(largest, (u64)(j - i) * G);
 		if (j == i)
@@ -711,12 +776,24 @@ static void model_compare(struct model *m, struct pmx_pool *p,
 			ext_ok = false;
 		k++;
 	}
-	if (!ext_ok || k != s.n || s.nr_extents != (unsigned long)k)
+	/* Claimed ranges are nodes too, but not walked as free extents */
+	if (!ext_ok || k != s.n ||
+	    s.nr_extents != (unsigned long)(k + m->ntakes))
 		fail(F_EXTENTS, op, "extents differ");
 	if (pmx_largest_free(p) != largest)
 		fail(F_LARGEST, op, "largest differs");
 	if (pmx_check(p))
 		fail(F_CHECK, op, "pmx_check failed");
+}
+
+/* Nothing may have been scrubbed by a call that handed nothing out. */
+static void model_no_scrub(struct model *m, unsigned long op, const char *msg)
+{
+	int i;
+
+	for (i = 0; i < NG; i++)
+		if (m->scrubbed[i])
+			fail(F_SCRUB, op, msg);
 }
 
 static void model_set(struct model *m, u64 addr, u64 len, int st)
@@ -732,7 +809,9 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 {
 	static const u64 aligns[] = { 0, 0, 0, 0, 0, 0, 0, G, 4 * G, 16 * G,
 				      64 * G, 512 };
-	u64 r = rnd_below(m, 100), pages, size, align, ea, a = 0, i;
+	u64 r = rnd_below(m, 100), pages, size, align, ea, a = 0, i, ff;
+	static struct snap before;
+	bool busy;
 	int ret;
 
 	pages = r < 60 ? 1 + rnd_below(m, 4) : r < 90 ? 5 + rnd_below(m, 28) :
@@ -743,13 +822,27 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 	memset(m->scrubbed, 0, sizeof(m->scrubbed));
 	m->scrub_bad = 0;
 
+	snap_take(p, &before);
 	ret = pmx_alloc(p, size, align, &a, model_scrub, m);
+	ff = model_first_fit(m, (int)pages);
+	for (i = 0, busy = false; ff && i < pages; i++)
+		busy |= m->st[gidx(ff) + i] == M_SCRUB;
+	if (ret == -EBUSY) {
+		/* Aligned requests: any claimed range may be in the way */
+		if (ea == G ? !busy : !m->ntakes)
+			fail(F_RESULT, op, "alloc -EBUSY, nothing claimed in the way");
+		if (!snap_same(p, &before))
+			fail(F_RESULT, op, "alloc -EBUSY changed the pool");
+		model_no_scrub(m, op, "scrub on a refused alloc");
+		m->n_busy++;
+		return;
+	}
+	if (ea == G && busy && !inject && !ret)
+		fail(F_PLACE, op, "alloc: handed out memory being scrubbed");
 	if (ret == -ENOMEM) {
 		if (!inject && model_fits(m, (int)pages, ea))
 			fail(F_RESULT, op, "alloc -ENOMEM but the model fits");
-		for (i = 0; i < NG; i++)
-			if (m->scrubbed[i])
-				fail(F_SCRUB, op, "scrub on a failed alloc");
+		model_no_scrub(m, op, "scrub on a failed alloc");
 		m->n_nomem++;
 		return;
 	}
@@ -964,8 +1057,8 @@ static void test_model(struct tap *t, u64 seed, unsigned long ops)
 		kcompat_kmalloc_fail = 0;
 		model_compare(m, &p, op);
 	}
-	tap_diag("model check: %lu allocs, %lu -ENOMEM, %lu frees, %lu bad frees refused,",
-		 m->n_alloc, m->n_nomem, m->n_free, m->n_bad);
+	tap_diag("model check: %lu allocs, %lu -ENOMEM, %lu -EBUSY, %lu frees, %lu bad frees refused,",
+		 m->n_alloc, m->n_nomem, m->n_busy, m->n_free, m->n_bad);
 	tap_diag("model check: %lu takes, %lu puts, %lu ops with kmalloc failing",
 		 m->n_take, m->n_put, injected);
 	for (i = 0; i < F_MAX; i++)
@@ -1009,6 +1102,7 @@ int main(int argc, char **argv)
 	test_coalesce(&t);
 	test_bad_free(&t);
 	test_scrubber(&t);
+	test_claimed(&t);
 	test_largest(&t);
 	test_fragmentation(&t);
 	test_walk(&t);

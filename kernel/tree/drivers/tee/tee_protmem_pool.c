@@ -9,6 +9,12 @@
  *    (scrubbed) and dirty (freed) memory. Freed ranges are scrubbed in the
  *    background by a work item; an allocation scrubs synchronously only
  *    the dirty pieces it takes, i.e. when the scrubber has not caught up.
+ *    No scrub runs under the pool lock: the scrubber claims a dirty range
+ *    (pmx_take_dirty()), drops the lock, scrubs, and retakes the lock only
+ *    to mark it clean; an allocation takes its range, drops the lock and
+ *    scrubs the dirty pieces it took. Frees never wait for a scrub; an
+ *    allocation waits only for a scrub of memory it is about to get (its
+ *    first fit covers the claimed range, pmx_alloc() says -EBUSY).
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -30,18 +36,68 @@
 #include <linux/slab.h>
 #include <linux/tee_drv.h>
 #include <linux/tee_protmem.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "protmem/pmx.h"
 #include "tee_protmem_private.h"
 
 /*
- * The background scrubber scrubs this much at a time, under the pool lock:
- * an allocation waits for at most one chunk, and no memory is ever out of
- * the pool while being scrubbed (taking it out fragments the pool when
- * frees outpace scrubbing; see docs/bench.md).
+ * The background scrubber claims this much at a time and scrubs it without
+ * the pool lock. The claimed range stays in pmx's address tree (taking it
+ * out of the pool fragments the pool when frees outpace scrubbing; see
+ * docs/bench.md): an allocation that needs it waits for at most one chunk.
  */
 #define TEE_PROTMEM_SCRUB_CHUNK	SZ_256K
+
+/* Who holds the pool lock, for the lock statistics */
+enum tee_protmem_lock_user {
+	TEE_PROTMEM_LK_ALLOC,
+	TEE_PROTMEM_LK_FREE,
+	TEE_PROTMEM_LK_SCRUB,
+	TEE_PROTMEM_LK_OTHER,
+	TEE_PROTMEM_LK_NR,
+};
+
+static const char * const tee_protmem_lock_users[TEE_PROTMEM_LK_NR] = {
+	"alloc", "free", "scrubber", "other",
+};
+
+/**
+ * struct tee_protmem_lock_stat - one user's use of a pool lock
+ * @n:		acquisitions
+ * @wait_ns:	total time spent waiting for the lock
+ * @wait_max:	longest wait, ns
+ * @hold_ns:	total time the lock was held
+ * @hold_max:	longest hold, ns
+ */
+struct tee_protmem_lock_stat {
+	u64 n;
+	u64 wait_ns;
+	u64 wait_max;
+	u64 hold_ns;
+	u64 hold_max;
+};
+
+/**
+ * struct tee_protmem_time_stat - how long a step outside the lock took
+ * @n:		times
+ * @ns:		total, ns
+ * @max:	longest, ns
+ */
+struct tee_protmem_time_stat {
+	u64 n;
+	u64 ns;
+	u64 max;
+};
+
+static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
+{
+	t->n++;
+	t->ns += ns;
+	t->max = max(t->max, ns);
+}
 
 /**
  * struct tee_protmem_static_pool - a carveout pool
@@ -52,7 +108,9 @@
  * @allocator:	which allocator manages the range
  * @base:	physical start of the carveout
  * @size:	size of the carveout
- * @lock:	protects @pmx, @gen and the counters below
+ * @lock:	protects @pmx, @gen and the counters below; never held
+ *		across a call into the secure world for pmx (scrubs run on
+ *		claimed or freshly allocated ranges, see pmx.h)
  * @pmx:	extent allocator (TEE_PROTMEM_ALLOC_PMX)
  * @gen:	genalloc pool (TEE_PROTMEM_ALLOC_GENALLOC)
  * @used:	bytes in live buffers
@@ -61,6 +119,15 @@
  *		(genalloc)
  * @retired:	bytes kept out of the pool for good: genalloc ranges whose
  *		scrub failed, ranges the secure world would not release
+ * @scrub_gen:	bumped when the scrubber puts a claimed range back
+ * @lk:		lock statistics per user
+ * @lk_since:	when the current holder took @lock (ktime ns)
+ * @lk_who:	the current holder's enum tee_protmem_lock_user
+ * @t_scrub_sync: time of the scrubs done for allocations (outside @lock)
+ * @t_scrub_bg:	time of the background scrubs (outside @lock)
+ * @t_release:	time of @ops->release on the free path (outside @lock)
+ * @t_busy:	time allocations waited for a claimed range (-EBUSY)
+ * @scrub_wq:	allocations waiting for @scrub_gen to change
  * @scrub_work:	background scrubber (pmx only)
  */
 struct tee_protmem_static_pool {
@@ -78,8 +145,44 @@ struct tee_protmem_static_pool {
 	u64 scrub_bg;
 	u64 scrub_sync;
 	u64 retired;
+	u64 scrub_gen;
+	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
+	u64 lk_since;
+	enum tee_protmem_lock_user lk_who;
+	struct tee_protmem_time_stat t_scrub_sync;
+	struct tee_protmem_time_stat t_scrub_bg;
+	struct tee_protmem_time_stat t_release;
+	struct tee_protmem_time_stat t_busy;
+	wait_queue_head_t scrub_wq;
 	struct work_struct scrub_work;
 };
+
+/* Take the pool lock on behalf of @who, counting the wait */
+static void tee_protmem_lock(struct tee_protmem_static_pool *sp,
+			     enum tee_protmem_lock_user who)
+{
+	u64 t0 = ktime_get_ns(), t1;
+	struct tee_protmem_lock_stat *st = &sp->lk[who];
+
+	mutex_lock(&sp->lock);
+	t1 = ktime_get_ns();
+	st->n++;
+	st->wait_ns += t1 - t0;
+	st->wait_max = max(st->wait_max, t1 - t0);
+	sp->lk_since = t1;
+	sp->lk_who = who;
+}
+
+/* Drop the pool lock, counting how long it was held */
+static void tee_protmem_unlock(struct tee_protmem_static_pool *sp)
+{
+	struct tee_protmem_lock_stat *st = &sp->lk[sp->lk_who];
+	u64 held = ktime_get_ns() - sp->lk_since;
+
+	st->hold_ns += held;
+	st->hold_max = max(st->hold_max, held);
+	mutex_unlock(&sp->lock);
+}
 
 static struct tee_protmem_static_pool *to_static(struct tee_protmem_pool *pool)
 {
@@ -154,32 +257,54 @@ int tee_protmem_pool_update_shm(struct tee_protmem_pool *pool,
 	return 0;
 }
 
+/* Dirty pieces recorded beyond this are merged into the last one */
+#define TEE_PROTMEM_PIECES	8
+
 /**
- * struct tee_protmem_scrub_ctx - a pmx_alloc() call's scrubbing
- * @ops:	the secure world's callbacks
- * @priv:	passed to @ops
- * @bytes:	bytes scrubbed
- * @err:	first scrub error
+ * struct tee_protmem_pieces - the dirty pieces of a range pmx handed out
+ * @n:		pieces recorded
+ * @addr:	first byte of each
+ * @len:	bytes in each
+ *
+ * Pieces come in address order, all inside the range handed out; past
+ * %TEE_PROTMEM_PIECES the last one grows to the end of the new piece (the
+ * clean memory in between is scrubbed again, which is harmless).
  */
-struct tee_protmem_scrub_ctx {
-	const struct tee_protmem_backend_ops *ops;
-	void *priv;
-	u64 bytes;
-	int err;
+struct tee_protmem_pieces {
+	unsigned int n;
+	u64 addr[TEE_PROTMEM_PIECES];
+	u64 len[TEE_PROTMEM_PIECES];
 };
 
-static void tee_protmem_scrub_piece(void *ctx, u64 addr, u64 len)
+static void tee_protmem_piece_rec(void *ctx, u64 addr, u64 len)
 {
-	struct tee_protmem_scrub_ctx *sc = ctx;
+	struct tee_protmem_pieces *pc = ctx;
+	unsigned int last = TEE_PROTMEM_PIECES - 1;
+
+	if (pc->n < TEE_PROTMEM_PIECES) {
+		pc->addr[pc->n] = addr;
+		pc->len[pc->n] = len;
+		pc->n++;
+	} else {
+		pc->len[last] = addr + len - pc->addr[last];
+	}
+}
+
+/* Scrub recorded pieces; any context that may sleep, no pool lock needed */
+static int tee_protmem_pieces_scrub(const struct tee_protmem_pieces *pc,
+				    const struct tee_protmem_backend_ops *ops,
+				    void *priv, u64 *bytes)
+{
+	unsigned int i;
 	int ret;
 
-	if (sc->err)
-		return;
-	ret = sc->ops->scrub(sc->priv, addr, len);
-	if (ret)
-		sc->err = ret;
-	else
-		sc->bytes += len;
+	for (i = 0; i < pc->n; i++) {
+		ret = ops->scrub(priv, pc->addr[i], pc->len[i]);
+		if (ret)
+			return ret;
+		*bytes += pc->len[i];
+	}
+	return 0;
 }
 
 /**
@@ -191,9 +316,10 @@ static void tee_protmem_scrub_piece(void *ctx, u64 addr, u64 len)
  * @paddr:	out: the range's first byte
  * @scrubbed:	incremented by the bytes scrubbed on the way
  *
- * The one allocation path of every pool built on pmx. If the secure world
- * fails to scrub a dirty piece, the range goes back to pmx as dirty and
- * nothing is handed out.
+ * The allocation path of a pool built on pmx without a background
+ * scrubber (no claimed ranges): the dirty pieces are scrubbed under the
+ * caller's lock. If the secure world fails to scrub a dirty piece, the
+ * range goes back to pmx as dirty and nothing is handed out.
  *
  * Return: 0, an error of pmx_alloc() (-ENOMEM when nothing fits), or the
  * scrub error.
@@ -202,17 +328,17 @@ int tee_protmem_pmx_alloc(struct pmx_pool *pmx, size_t size,
 			  const struct tee_protmem_backend_ops *ops, void *priv,
 			  phys_addr_t *paddr, u64 *scrubbed)
 {
-	struct tee_protmem_scrub_ctx sc = { .ops = ops, .priv = priv };
+	struct tee_protmem_pieces pc = { };
 	u64 a;
 	int ret;
 
-	ret = pmx_alloc(pmx, size, 0, &a, tee_protmem_scrub_piece, &sc);
+	ret = pmx_alloc(pmx, size, 0, &a, tee_protmem_piece_rec, &pc);
 	if (ret)
 		return ret;
-	*scrubbed += sc.bytes;
-	if (sc.err) {
+	ret = tee_protmem_pieces_scrub(&pc, ops, priv, scrubbed);
+	if (ret) {
 		WARN_ON(pmx_free(pmx, a, size));
-		return sc.err;
+		return ret;
 	}
 	*paddr = a;
 	return 0;
@@ -280,18 +406,22 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 {
 	struct tee_protmem_static_pool *sp =
 		container_of(work, struct tee_protmem_static_pool, scrub_work);
-	u64 addr, len;
+	u64 addr, len, t0, t;
 	int ret;
 
 	for (;;) {
-		mutex_lock(&sp->lock);
+		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
 		ret = pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK, &addr,
 				     &len);
-		if (ret) {
-			mutex_unlock(&sp->lock);
+		tee_protmem_unlock(sp);
+		if (ret)
 			break;
-		}
+		/* Claimed: no allocation gets it, no free touches it */
+		t0 = ktime_get_ns();
 		ret = sp->ops->scrub(sp->priv, addr, len);
+		t = ktime_get_ns() - t0;
+		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
+		tee_protmem_time_add(&sp->t_scrub_bg, t);
 		if (ret) {
 			/*
 			 * Back as dirty, never as clean. Stop here: the next
@@ -299,16 +429,74 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 			 * range scrubs it itself.
 			 */
 			WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
-			mutex_unlock(&sp->lock);
+		} else {
+			WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
+			sp->scrub_bg += len;
+		}
+		/* Read without the lock by allocations waiting for it */
+		WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
+		tee_protmem_unlock(sp);
+		wake_up_all(&sp->scrub_wq);
+		if (ret) {
 			pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
 					   len, ret);
 			break;
 		}
-		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
-		sp->scrub_bg += len;
-		mutex_unlock(&sp->lock);
 		cond_resched();
 	}
+}
+
+/*
+ * pmx: take a range, waiting for the scrubber when it is scrubbing the
+ * memory the range needs, then scrub its dirty pieces without the lock:
+ * the range is allocated, so nothing else can reach it meanwhile.
+ */
+static int tee_protmem_static_take_pmx(struct tee_protmem_static_pool *sp,
+				       size_t size, phys_addr_t *paddr)
+{
+	struct tee_protmem_pieces pc;
+	u64 a = 0, gen, t0, bytes = 0;
+	int ret;
+
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_ALLOC);
+	for (;;) {
+		pc.n = 0;
+		ret = pmx_alloc(&sp->pmx, size, 0, &a, tee_protmem_piece_rec,
+				&pc);
+		if (ret != -EBUSY)
+			break;
+		gen = sp->scrub_gen;
+		tee_protmem_unlock(sp);
+		t0 = ktime_get_ns();
+		wait_event(sp->scrub_wq, READ_ONCE(sp->scrub_gen) != gen);
+		tee_protmem_lock(sp, TEE_PROTMEM_LK_ALLOC);
+		tee_protmem_time_add(&sp->t_busy, ktime_get_ns() - t0);
+	}
+	if (!ret)
+		sp->used += size;
+	tee_protmem_unlock(sp);
+	if (ret)
+		return ret;
+	if (!pc.n)
+		goto out;
+
+	t0 = ktime_get_ns();
+	ret = tee_protmem_pieces_scrub(&pc, sp->ops, sp->priv, &bytes);
+	t0 = ktime_get_ns() - t0;
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_ALLOC);
+	tee_protmem_time_add(&sp->t_scrub_sync, t0);
+	sp->scrub_sync += bytes;
+	if (ret) {
+		/* Back as dirty: the scrubber or the next taker scrubs it */
+		WARN_ON(pmx_free(&sp->pmx, a, size));
+		sp->used -= size;
+	}
+	tee_protmem_unlock(sp);
+	if (ret)
+		return ret;
+out:
+	*paddr = a;
+	return 0;
 }
 
 static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
@@ -317,37 +505,43 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 	unsigned long addr;
 	int ret = 0;
 
-	mutex_lock(&sp->lock);
-	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
-		/* genalloc memory is scrubbed when freed */
-		addr = gen_pool_alloc(sp->gen, size);
-		if (addr)
-			*paddr = addr;
-		else
-			ret = -ENOMEM;
-	} else {
-		ret = tee_protmem_pmx_alloc(&sp->pmx, size, sp->ops, sp->priv,
-					    paddr, &sp->scrub_sync);
+	if (sp->allocator == TEE_PROTMEM_ALLOC_PMX) {
+		ret = tee_protmem_static_take_pmx(sp, size, paddr);
+		/* Dirty memory may be in the way (or went back dirty) */
+		if (ret)
+			queue_work(system_unbound_wq, &sp->scrub_work);
+		return ret;
 	}
-	if (!ret)
-		sp->used += size;
-	mutex_unlock(&sp->lock);
 
-	/* Dirty memory may be in the way (or went back dirty): scrub it */
-	if (ret && sp->allocator == TEE_PROTMEM_ALLOC_PMX)
-		queue_work(system_unbound_wq, &sp->scrub_work);
+	/* genalloc memory is scrubbed when freed */
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_ALLOC);
+	addr = gen_pool_alloc(sp->gen, size);
+	if (addr) {
+		*paddr = addr;
+		sp->used += size;
+	} else {
+		ret = -ENOMEM;
+	}
+	tee_protmem_unlock(sp);
 	return ret;
 }
 
-/* A range leaves its buffer: back to the allocator, to be scrubbed */
+/*
+ * A range leaves its buffer: back to the allocator, to be scrubbed.
+ * @release_ns: how long the secure world took to forget the buffer (a
+ * free), or 0 (an allocation that could not hand the range out).
+ */
 static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
-				   phys_addr_t paddr, size_t size)
+				   phys_addr_t paddr, size_t size,
+				   u64 release_ns)
 {
 	int ret;
 
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
 		ret = sp->ops->scrub(sp->priv, paddr, size);
-		mutex_lock(&sp->lock);
+		tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
+		if (release_ns)
+			tee_protmem_time_add(&sp->t_release, release_ns);
 		if (ret) {
 			/* Leak it rather than hand out stale data */
 			pr_err("tee: scrub of %#zx bytes failed: %d, range retired\n",
@@ -358,14 +552,16 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 			sp->scrub_sync += size;
 		}
 		sp->used -= size;
-		mutex_unlock(&sp->lock);
+		tee_protmem_unlock(sp);
 		return;
 	}
 
-	mutex_lock(&sp->lock);
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
+	if (release_ns)
+		tee_protmem_time_add(&sp->t_release, release_ns);
 	WARN_ON(pmx_free(&sp->pmx, paddr, size));
 	sp->used -= size;
-	mutex_unlock(&sp->lock);
+	tee_protmem_unlock(sp);
 	queue_work(system_unbound_wq, &sp->scrub_work);
 }
 
@@ -383,7 +579,7 @@ static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
 	ret = tee_protmem_buffer_out(sp->ops, sp->priv, sp->use_case, paddr,
 				     size, sgt);
 	if (ret) {
-		tee_protmem_static_put(sp, paddr, size);
+		tee_protmem_static_put(sp, paddr, size, 0);
 		return ret;
 	}
 	*offs = paddr - sp->base;
@@ -396,15 +592,21 @@ static void tee_protmem_static_free(struct tee_protmem_pool *pool,
 	struct tee_protmem_static_pool *sp = to_static(pool);
 	phys_addr_t paddr;
 	size_t size;
+	bool back;
+	u64 t0;
 
-	if (!tee_protmem_buffer_in(sp->ops, sp->priv, sgt, &paddr, &size)) {
-		mutex_lock(&sp->lock);
-		sp->retired += size;
-		sp->used -= size;
-		mutex_unlock(&sp->lock);
+	t0 = ktime_get_ns();
+	back = tee_protmem_buffer_in(sp->ops, sp->priv, sgt, &paddr, &size);
+	t0 = max_t(u64, ktime_get_ns() - t0, 1);
+	if (back) {
+		tee_protmem_static_put(sp, paddr, size, t0);
 		return;
 	}
-	tee_protmem_static_put(sp, paddr, size);
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
+	tee_protmem_time_add(&sp->t_release, t0);
+	sp->retired += size;
+	sp->used -= size;
+	tee_protmem_unlock(sp);
 }
 
 static int tee_protmem_static_attach(struct tee_protmem_pool *pool,
@@ -439,7 +641,7 @@ static void tee_protmem_static_stats(struct tee_protmem_pool *pool,
 {
 	struct tee_protmem_static_pool *sp = to_static(pool);
 
-	mutex_lock(&sp->lock);
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_OTHER);
 	st->size = sp->size;
 	st->used = sp->used;
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
@@ -455,7 +657,7 @@ static void tee_protmem_static_stats(struct tee_protmem_pool *pool,
 	}
 	st->scrub_bg = sp->scrub_bg;
 	st->scrub_sync = sp->scrub_sync;
-	mutex_unlock(&sp->lock);
+	tee_protmem_unlock(sp);
 }
 
 static ssize_t tee_protmem_static_show_allowed(struct tee_protmem_pool *pool,
@@ -485,6 +687,35 @@ static int tee_protmem_map_extent(void *ctx, u64 start, u64 len, bool dirty)
 	return 0;
 }
 
+/*
+ * Lock and timing statistics, one line each, for the benchmark: "lock
+ * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>" and "time
+ * <step> n <n> ns <total> <max>". The line being printed holds the lock
+ * (its own hold is not counted yet).
+ */
+static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
+				    struct seq_file *m)
+{
+	const struct tee_protmem_time_stat *t[] = {
+		&sp->t_scrub_sync, &sp->t_scrub_bg, &sp->t_release, &sp->t_busy,
+	};
+	static const char * const tname[] = {
+		"scrub_sync", "scrub_bg", "release", "busy_wait",
+	};
+	const struct tee_protmem_lock_stat *st;
+	int i;
+
+	for (i = 0; i < TEE_PROTMEM_LK_NR; i++) {
+		st = &sp->lk[i];
+		seq_printf(m, "lock %s n %llu wait_ns %llu %llu hold_ns %llu %llu\n",
+			   tee_protmem_lock_users[i], st->n, st->wait_ns,
+			   st->wait_max, st->hold_ns, st->hold_max);
+	}
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		seq_printf(m, "time %s n %llu ns %llu %llu\n", tname[i],
+			   t[i]->n, t[i]->ns, t[i]->max);
+}
+
 static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
 					struct seq_file *m)
 {
@@ -492,16 +723,18 @@ static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
 	struct tee_protmem_map_walk w = { .m = m, .next = sp->base };
 	u64 end = sp->base + sp->size;
 
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_OTHER);
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
 		seq_puts(m, "genalloc pools keep no occupancy map\n");
-		return;
+	} else {
+		pmx_walk_extents(&sp->pmx, tee_protmem_map_extent, &w);
+		/* Ranges being scrubbed are neither free nor in a buffer */
+		if (end > w.next)
+			seq_printf(m, "%#llx-%#llx allocated\n", w.next,
+				   end - 1);
 	}
-	mutex_lock(&sp->lock);
-	pmx_walk_extents(&sp->pmx, tee_protmem_map_extent, &w);
-	/* Ranges being scrubbed are neither free nor in a buffer */
-	if (end > w.next)
-		seq_printf(m, "%#llx-%#llx allocated\n", w.next, end - 1);
-	mutex_unlock(&sp->lock);
+	tee_protmem_show_timing(sp, m);
+	tee_protmem_unlock(sp);
 }
 
 static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
@@ -583,6 +816,7 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 	sp->base = base;
 	sp->size = size;
 	mutex_init(&sp->lock);
+	init_waitqueue_head(&sp->scrub_wq);
 	INIT_WORK(&sp->scrub_work, tee_protmem_scrub_worker);
 
 	switch (allocator) {

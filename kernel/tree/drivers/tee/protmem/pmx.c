@@ -10,7 +10,11 @@
  *
  * Concurrency: none inside. The caller serializes all calls on a pool (the
  * protmem pool holds a mutex) and may sleep: nodes come from
- * kmalloc(GFP_KERNEL).
+ * kmalloc(GFP_KERNEL). What lets the caller scrub without its lock is the
+ * CLAIMED state: pmx_take_dirty() marks a dirty range claimed, in place,
+ * and the caller scrubs it unlocked; allocations that would cover it get
+ * -EBUSY, frees next to it stay apart, and pmx_put_clean() turns it clean
+ * in place (no memory needed, so it cannot fail).
  *
  * Free space is a set of extents, each CLEAN (scrubbed: reads as zero) or
  * DIRTY (freed, not yet scrubbed), in one address tree. Adjacent extents of
@@ -33,7 +37,9 @@
  * the pool whenever the scrubber lagged). A background scrubber moves DIRTY
  * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
  * where the next allocations go, so allocations normally do not pay for
- * scrubbing.
+ * scrubbing. A claimed range stays part of its run: an allocation whose
+ * first fit covers it gets -EBUSY and waits rather than being placed
+ * elsewhere (placing around it fragmented the pool, docs/bench.md).
  *
  * Cost (n = free extents, k = extents the range handed out covers; k = 1
  * unless the range spans a clean/dirty boundary):
@@ -50,9 +56,9 @@
  *   pmx_walk_extents()  O(n); pmx_check() O(n)
  * Nothing is O(size): the only per-byte work is the caller's scrub.
  *
- * Memory: one node per extent, plus one spare node per range handed out
- * (allocated or scrubbing), reserved when the range is handed out so that
- * giving it back cannot fail, plus at most PMX_SPARE_SLACK more. Nodes are
+ * Memory: one node per extent or claimed range, plus one spare node per
+ * range allocated, reserved when the range is handed out so that
+ * pmx_free() cannot fail, plus at most PMX_SPARE_SLACK more. Nodes are
  * allocated before any tree is changed: a failed allocation leaves the pool
  * as it was.
  */
@@ -72,6 +78,8 @@
 enum pmx_state {
 	PMX_CLEAN,
 	PMX_DIRTY,
+	PMX_CLAIMED,
+	PMX_NR_STATES,
 };
 
 /**
@@ -96,12 +104,13 @@ struct pmx_runs {
 };
 
 /**
- * struct pmx_extent - one free extent
+ * struct pmx_extent - one free extent or one claimed range
  * @by_addr: node in pmx_pool.by_addr (augmented with @sub)
  * @next:    link on pmx_pool.spare while the node is in no tree
  * @start:   first byte
  * @len:     bytes, a non-zero multiple of the granule
- * @state:   PMX_CLEAN or PMX_DIRTY
+ * @state:   PMX_CLEAN, PMX_DIRTY, or PMX_CLAIMED (taken by
+ *           pmx_take_dirty(), being scrubbed: not free, never merged)
  * @sub:     runs of the subtree rooted here, in pmx_pool.by_addr
  */
 struct pmx_extent {
@@ -493,9 +502,26 @@ static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
 	return NULL;
 }
 
+/* Does [@a, @a + @size), in the run @first .. @last, touch a claimed range? */
+static bool pmx_run_claimed(struct pmx_extent *first, struct pmx_extent *last,
+			    u64 a, u64 size)
+{
+	struct rb_node *n;
+	struct pmx_extent *e;
+
+	for (n = &first->by_addr; ; n = rb_next(n)) {
+		e = pmx_addr_entry(n);
+		if (e->state == PMX_CLAIMED && e->start < a + size &&
+		    pmx_end(e) > a)
+			return true;
+		if (e == last)
+			return false;
+	}
+}
+
 /*
  * Take [@a, @a + @size) from the run of extents @first .. @last that holds
- * it: scrub its dirty pieces, then carve them all.
+ * it (no claimed range in it): scrub its dirty pieces, then carve them all.
  */
 static void pmx_take_run(struct pmx_pool *p, struct pmx_extent *first,
 			 struct pmx_extent *last, u64 a, u64 size,
@@ -601,12 +627,20 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (first == last) {
+	if (first == last && first->state != PMX_CLAIMED) {
 		/* Rather than leave a head and a tail, end flush. */
 		end = pmx_end(first);
 		if (a != first->start && end != a + size &&
 		    !((end - size) & (align - 1)))
 			a = end - size;
+	}
+	/*
+	 * Being scrubbed: wait for the scrubber rather than place elsewhere,
+	 * so that placement does not depend on how far it got.
+	 */
+	if (pmx_run_claimed(first, last, a, size)) {
+		ret = -EBUSY;
+		goto out;
 	}
 	pmx_take_run(p, first, last, a, size, scrub, ctx);
 	p->allocated += size;
@@ -660,43 +694,73 @@ static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
 
 int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 {
-	struct pmx_extent *e;
+	struct pmx_extent *e, *t;
 	u64 take;
-	int ret;
 
 	max_len &= ~(p->granule - 1);
 	if (!max_len)
 		return -EINVAL;
 	if (!p->dirty)
 		return -ENOENT;
-	/* The node pmx_put_clean() may need. */
-	ret = pmx_reserve(p, p->nr_out + 1);
-	if (ret) {
-		pmx_trim(p);
-		return ret;
-	}
 	e = pmx_lowest_dirty(p);
 	take = min(e->len, max_len);
+	if (take < e->len) {
+		/*
+		 * The rest stays dirty, in a node of its own; not one of
+		 * the spares that pmx_free() relies on.
+		 */
+		if (pmx_reserve(p, p->nr_out + 1)) {
+			pmx_trim(p);
+			return -ENOMEM;
+		}
+		t = pmx_spare_pop(p);
+		t->start = e->start + take;
+		t->len = e->len - take;
+		t->state = PMX_DIRTY;
+		e->state = PMX_CLAIMED;
+		pmx_resize(e, e->start, take);
+		pmx_link(p, t);
+	} else {
+		e->state = PMX_CLAIMED;
+		pmx_runs_cb_propagate(&e->by_addr, NULL);
+	}
+	pmx_count(p, PMX_DIRTY, take, false);
+	p->scrubbing += take;
 	*addr = e->start;
 	*len = take;
-	pmx_carve(p, e, e->start, take);
-	p->scrubbing += take;
-	p->nr_out++;
 	return 0;
 }
 
-static int pmx_put_back(struct pmx_pool *p, u64 addr, u64 len, int state)
+/*
+ * A claimed range becomes free with @state, in place, merging with
+ * neighbours of that state. Never needs a node. O(log n).
+ */
+static int pmx_put_back(struct pmx_pool *p, u64 addr, u64 len,
+			enum pmx_state state)
 {
-	int ret;
+	struct pmx_extent *e, *prev, *next;
 
-	if (!pmx_range_ok(p, addr, len) || len > p->scrubbing)
+	if (!pmx_range_ok(p, addr, len))
 		return -EINVAL;
-	ret = pmx_insert(p, addr, len, state);
-	if (ret)
-		return ret;
+	e = pmx_below(p, addr + 1);
+	if (!e || e->start != addr || e->len != len ||
+	    e->state != PMX_CLAIMED)
+		return -EINVAL;
+	prev = pmx_addr_entry(rb_prev(&e->by_addr));
+	next = pmx_addr_entry(rb_next(&e->by_addr));
 	p->scrubbing -= len;
-	if (p->nr_out)
-		p->nr_out--;
+	pmx_count(p, state, len, true);
+	e->state = state;
+	if (next && next->start == pmx_end(e) && next->state == state) {
+		len += next->len;
+		pmx_unlink(p, next);
+	}
+	if (prev && pmx_end(prev) == addr && prev->state == state) {
+		pmx_unlink(p, e);
+		pmx_resize(prev, prev->start, prev->len + len);
+	} else {
+		pmx_resize(e, addr, len);
+	}
 	pmx_trim(p);
 	return 0;
 }
@@ -728,6 +792,8 @@ int pmx_walk_extents(const struct pmx_pool *p,
 
 	for (n = rb_first(&p->by_addr); n; n = rb_next(n)) {
 		e = pmx_addr_entry(n);
+		if (e->state == PMX_CLAIMED)
+			continue;
 		ret = fn(ctx, e->start, e->len, e->state == PMX_DIRTY);
 		if (ret)
 			return ret;
@@ -738,7 +804,7 @@ int pmx_walk_extents(const struct pmx_pool *p,
 int pmx_check(const struct pmx_pool *p)
 {
 	const struct pmx_extent *e, *prev = NULL;
-	u64 bytes[2] = { 0, 0 };
+	u64 bytes[PMX_NR_STATES] = { 0, 0, 0 };
 	u64 mask = p->granule - 1;
 	const struct rb_node *n;
 	unsigned long nodes = 0;
@@ -748,12 +814,13 @@ int pmx_check(const struct pmx_pool *p)
 		e = pmx_addr_entry(n);
 		if (!pmx_range_ok(p, e->start, e->len))
 			return -EUCLEAN;
-		if (e->state != PMX_CLEAN && e->state != PMX_DIRTY)
+		if (e->state >= PMX_NR_STATES)
 			return -EUCLEAN;
 		if (prev && pmx_end(prev) > e->start)
 			return -EUCLEAN;
+		/* Claimed ranges are never merged, free ones always are */
 		if (prev && pmx_end(prev) == e->start &&
-		    prev->state == e->state)
+		    prev->state == e->state && e->state != PMX_CLAIMED)
 			return -EUCLEAN;
 		/* Each node's runs follow from its children's: all hold */
 		pmx_runs_of(e, &s);
@@ -764,7 +831,8 @@ int pmx_check(const struct pmx_pool *p)
 	}
 	if (nodes != p->nr_extents)
 		return -EUCLEAN;
-	if (bytes[PMX_CLEAN] != p->clean || bytes[PMX_DIRTY] != p->dirty)
+	if (bytes[PMX_CLEAN] != p->clean || bytes[PMX_DIRTY] != p->dirty ||
+	    bytes[PMX_CLAIMED] != p->scrubbing)
 		return -EUCLEAN;
 	if (p->free != p->clean + p->dirty ||
 	    p->free + p->allocated + p->scrubbing != p->size)

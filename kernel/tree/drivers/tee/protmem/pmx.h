@@ -22,14 +22,15 @@ struct pmx_extent;
  * @clean:         free bytes known to be zero
  * @dirty:         free bytes freed but not yet scrubbed
  * @allocated:     bytes handed out by pmx_alloc() and not yet freed
- * @scrubbing:     bytes taken by pmx_take_dirty() and not yet put back
- * @nr_extents:    free extents (nodes in @by_addr)
- * @nr_out:        ranges handed out (allocated or scrubbing); each owns one
- *                 spare node so that giving it back never needs memory
+ * @scrubbing:     bytes claimed by pmx_take_dirty() and not yet put back
+ * @nr_extents:    nodes in @by_addr: free extents and claimed ranges
+ * @nr_out:        ranges allocated; each owns one spare node so that
+ *                 pmx_free() never needs memory
  * @nr_spare:      nodes on @spare
- * @by_addr:       every free extent, by start address; each node also
- *                 records the runs of adjacent free extents (either
- *                 state) in its subtree and whether it holds dirty memory
+ * @by_addr:       every free extent and claimed range, by start address;
+ *                 each node also records the runs of adjacent extents
+ *                 (free of either state, or claimed) in its subtree and
+ *                 whether it holds dirty memory
  * @spare:         preallocated nodes, singly linked
  *
  * All fields are read-only for the caller; read them under the caller's lock.
@@ -89,17 +90,20 @@ void pmx_destroy(struct pmx_pool *p);
  *         NULL means the caller accepts dirty memory.
  * @ctx:   passed to @scrub
  *
- * First fit: takes the start of the lowest-address run of adjacent free
- * extents, of either state, that holds the range (with an alignment above
- * the granule, see pmx.c). Only the dirty pieces of the range are
- * scrubbed; remainders stay free with their state. O(k log n), k being the
- * extents the range covers.
+ * First fit: takes the start of the lowest-address run of adjacent
+ * extents, free of either state or claimed, that holds the range (with an
+ * alignment above the granule, see pmx.c). Only the dirty pieces of the
+ * range are scrubbed; remainders stay free with their state. If the range
+ * would cover a claimed range (being scrubbed by pmx_take_dirty()'s
+ * caller), nothing is taken and -EBUSY says so: the caller waits for that
+ * scrub to be put back and tries again, so placement never depends on how
+ * far the scrubber got. O(k log n), k being the extents the range covers.
  *
  * Context: process context, may sleep (GFP_KERNEL).
  * Return: 0; -EINVAL if @size is 0, overflows when rounded, or @align is not
  * a power of two; -ENOMEM if nothing fits (at once when @size exceeds
- * pmx_largest_free()) or a node cannot be allocated. On error the pool is unchanged
- * and @scrub was not called.
+ * pmx_largest_free()) or a node cannot be allocated; -EBUSY as above. On
+ * error the pool is unchanged and @scrub was not called.
  */
 int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	      void (*scrub)(void *ctx, u64 addr, u64 len), void *ctx);
@@ -128,19 +132,22 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 int pmx_free(struct pmx_pool *p, u64 addr, u64 size);
 
 /**
- * pmx_take_dirty() - take dirty memory out of the pool for scrubbing
+ * pmx_take_dirty() - claim dirty memory for scrubbing
  * @p:       pool
  * @max_len: most bytes to take; rounded down to the granule
  * @addr:    out: first byte taken
  * @len:     out: bytes taken (<= @max_len)
  *
- * Takes from the start of the lowest-address DIRTY extent, where the next
- * first-fit allocations are likely to go. The range is neither
- * free nor allocated until pmx_put_clean() gives it back.
+ * Claims the start of the lowest-address DIRTY extent, where the next
+ * first-fit allocations are likely to go. The range is neither free nor
+ * allocated until pmx_put_clean() or pmx_put_dirty() gives it back: it
+ * stays in the address tree as CLAIMED, so it still counts in its run
+ * (pmx_largest_free()), pmx_alloc() refuses to hand it out (-EBUSY) and
+ * pmx_free() refuses it. The caller may drop its lock while it scrubs.
  *
  * Context: process context, may sleep (GFP_KERNEL).
  * Return: 0; -ENOENT if nothing is dirty; -EINVAL if @max_len is below the
- * granule; -ENOMEM if the node reserved for pmx_put_clean() cannot be
+ * granule; -ENOMEM if the node for the rest of the extent cannot be
  * allocated (pool unchanged).
  */
 int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len);
@@ -151,11 +158,11 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len);
  * @addr: as returned by pmx_take_dirty()
  * @len:  as returned by pmx_take_dirty()
  *
- * The range merges with CLEAN neighbours only.
+ * The range merges with CLEAN neighbours only. Needs no memory. O(log n).
  *
- * Return: 0; -EINVAL (pool unchanged) if the range overlaps free space,
- * leaves the pool, is unaligned or exceeds the scrubbing bytes. Giving back
- * exactly what pmx_take_dirty() returned never fails.
+ * Return: 0; -EINVAL (pool unchanged) if the range is not exactly one
+ * claimed range. Giving back exactly what pmx_take_dirty() returned never
+ * fails.
  */
 int pmx_put_clean(struct pmx_pool *p, u64 addr, u64 len);
 
@@ -176,16 +183,18 @@ int pmx_put_dirty(struct pmx_pool *p, u64 addr, u64 len);
  * pmx_largest_free() - size of the longest run of adjacent free extents
  * @p: pool
  *
- * Clean and dirty neighbours count as one run: this is the largest range
- * pmx_alloc() can hand out. An allocation of at most this size (with
- * granule alignment) succeeds unless a node cannot be allocated. O(1).
+ * Clean, dirty and claimed neighbours count as one run: this is the
+ * largest range pmx_alloc() can hand out. An allocation of at most this
+ * size (with granule alignment) succeeds unless a node cannot be allocated
+ * or a claimed range is in the way (-EBUSY until it is put back). O(1).
  *
  * Return: bytes, 0 if nothing is free.
  */
 u64 pmx_largest_free(const struct pmx_pool *p);
 
 /**
- * pmx_walk_extents() - walk the free extents in address order
+ * pmx_walk_extents() - walk the free extents in address order (claimed
+ * ranges are not free and are skipped)
  * @p:   pool
  * @fn:  called as (@ctx, start, len, dirty); a non-zero return stops the walk
  * @ctx: passed to @fn

@@ -438,7 +438,8 @@ static void pmx_test_scrubber(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a, PMX_BASE);
 	KUNIT_EXPECT_EQ(test, l, 3 * PMX_G);
 	KUNIT_EXPECT_EQ(test, p->scrubbing, 3 * PMX_G);
-	pmx_test_expect(test, p, 0, 5 * PMX_G, 0, 1);
+	/* The claimed range is a node of its own */
+	pmx_test_expect(test, p, 0, 5 * PMX_G, 0, 2);
 
 	KUNIT_EXPECT_EQ(test, pmx_put_clean(p, a, l), 0);
 	pmx_test_expect(test, p, 3 * PMX_G, 5 * PMX_G, 0, 2);
@@ -455,6 +456,53 @@ static void pmx_test_scrubber(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pmx_put_clean(p, a, l), 0);
 	pmx_test_expect(test, p, 8 * PMX_G, 0, 0, 1);
 	KUNIT_EXPECT_EQ(test, pmx_take_dirty(p, PMX_G, &a, &l), -ENOENT);
+}
+
+/*
+ * A range being scrubbed stays in the address tree: an allocation never
+ * gets it (-EBUSY, the caller waits and retries), frees next to it stay
+ * apart, and the pool can go while a scrub is in flight.
+ */
+static void pmx_test_claimed(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	struct pmx_pool *p = &c->p;
+	u64 a = 0, l = 0, b = 0, d = 0;
+
+	pmx_test_pool(test, 0, 8, true);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, 2 * PMX_G, &a, &l), 0);
+	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), 8 * PMX_G);
+	pmx_test_snap(p, &c->before);
+	KUNIT_EXPECT_EQ(test, pmx_alloc(p, PMX_G, 0, &b, pmx_test_scrub, c),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 0);
+	pmx_test_unchanged(test, c);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, a, l), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &b, pmx_test_scrub, c), 0);
+	KUNIT_EXPECT_EQ(test, b, PMX_BASE);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, b, PMX_G), 0);
+	pmx_test_scrub_all(p);
+
+	/* allocated | claimed | allocated; free both neighbours */
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &b, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &a, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &d, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a, PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, PMX_G, &a, &l), 0);
+	KUNIT_EXPECT_EQ(test, a, PMX_BASE + PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_free(p, b, PMX_G), 0);
+	KUNIT_EXPECT_EQ(test, pmx_free(p, d, PMX_G), 0);
+	pmx_test_expect(test, p, 5 * PMX_G, 2 * PMX_G, 0, 4);
+	KUNIT_EXPECT_EQ(test, pmx_free(p, a, PMX_G), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmx_put_clean(p, a, 2 * PMX_G), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmx_put_dirty(p, a, l), 0);
+	pmx_test_expect(test, p, 5 * PMX_G, 3 * PMX_G, 0, 2);
+
+	/* Teardown with a scrub in flight: the exit hook's pmx_destroy() */
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, 8 * PMX_G, &a, &l), 0);
+	KUNIT_EXPECT_EQ(test, p->scrubbing, 3 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_check(p), 0);
 }
 
 static void pmx_test_largest(struct kunit *test)
@@ -541,6 +589,7 @@ static struct kunit_case pmx_test_cases[] = {
 	KUNIT_CASE(pmx_test_coalesce),
 	KUNIT_CASE(pmx_test_bad_free),
 	KUNIT_CASE(pmx_test_scrubber),
+	KUNIT_CASE(pmx_test_claimed),
 	KUNIT_CASE(pmx_test_largest),
 	KUNIT_CASE(pmx_test_fragmentation),
 	KUNIT_CASE(pmx_test_align_scan),
