@@ -423,7 +423,8 @@ static int protmem_state(const char *word)
  * "START-END allocated|clean|dirty"; a dynamic pool lists its chunks,
  * "chunk PADDR+SIZE, N bytes allocated, free:", each followed by its
  * free extents "  START-END clean|dirty" (the rest of a chunk is in
- * buffers).
+ * buffers). A static pool's map ends with its lock and timing figures,
+ * "lock ..." and "time ..." lines, which are not extents.
  */
 int protmem_pool_map(int use_case, struct protmem_extent *ext, size_t max)
 {
@@ -456,6 +457,8 @@ int protmem_pool_map(int use_case, struct protmem_extent *ext, size_t max)
 	     line = strtok_r(NULL, "\n", &save)) {
 		uint64_t csize;
 
+		if (!strncmp(line, "lock ", 5) || !strncmp(line, "time ", 5))
+			continue;
 		if (!strncmp(line, "dynamic pool:", 13) ||
 		    !strncmp(line, "retired:", 8)) {
 			dyn = 1;
