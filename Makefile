@@ -13,7 +13,10 @@ GUEST_LDFLAGS := -static
 # Debian packages the build, the guest and the tests need.
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
-	pkg-config gcc-multilib libc6-dev-i386
+	pkg-config gcc-multilib libc6-dev-i386 \
+	qemu-system-arm device-tree-compiler file
+# arm64's cross toolchain and busybox are unpacked, not installed: Debian's
+# cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
 # The uAPI tests also run as 32-bit programs, through the kernel's compat
@@ -28,10 +31,14 @@ TAP_H := $(wildcard tests/lib/*.h)
 
 all: guest-fast guest-debug
 
-## check: build the debug guest, run host tests, KUnit and guest TAP tests.
-##        T=PATTERN runs only the tests whose name contains PATTERN.
-check: deps guest-debug host-tests
-	tests/run $(T)
+## check: build the debug guests, run host tests, then KUnit and the guest
+##        TAP tests on x86 and on arm64.
+##        T=PATTERN runs only the tests whose name contains PATTERN;
+##        ARCHES="x86" (or "arm64") runs the guest tests of one architecture.
+ARCHES := x86 arm64
+check: deps host-tests $(if $(filter x86,$(ARCHES)),guest-debug) \
+		$(if $(filter arm64,$(ARCHES)),guest-arm64-debug)
+	PROTMEM_CHECK_ARCHES="$(ARCHES)" tests/run $(T)
 
 ## demo: boot the fast guest and run the demo.
 demo: deps guest-fast
@@ -220,6 +227,88 @@ $(BUILD)/bin/protmem-demo: tools/demo/protmem-demo.c $(PROTMEM_A) $(TEEC_A) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PROTMEM_CFLAGS) $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
 		$(PROTMEM_A) $(TEEC_A) -pthread
+
+
+# ---- arm64: the same guest on QEMU's virt machine (docs/arm64.md) ----
+# Everything is cross-built with Debian's aarch64-linux-gnu toolchain,
+# unpacked by vm/arm64-deps into build/cross; the programs go to build/arm64.
+# The -i386 test variants exercise x86's compat path and are not built.
+ARM64 := $(BUILD)/arm64
+ARM64_CC := $(BUILD)/cross/usr/bin/aarch64-linux-gnu-gcc
+ARM64_UAPI := -I$(BUILD)/headers-arm64/include
+ARM64_GUEST_TESTS := $(patsubst tests/guest/%.c,$(ARM64)/tests/%,$(wildcard tests/guest/*.c))
+
+.PHONY: deps-arm64 headers-arm64 kernel-arm64-fast kernel-arm64-debug \
+	guest-arm64-fast guest-arm64-debug userspace-arm64
+
+deps-arm64: deps
+	vm/arm64-deps
+
+headers-arm64: deps-arm64
+	kernel/build --arch arm64 headers
+
+kernel-arm64-fast kernel-arm64-debug: kernel-arm64-%: deps-arm64
+	kernel/build --arch arm64 $*
+
+guest-arm64-fast guest-arm64-debug: guest-arm64-%: kernel-arm64-% userspace-arm64
+	vm/mkinitramfs --arch arm64 $*
+
+userspace-arm64: $(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem \
+	$(ARM64)/bin/teec-example
+
+$(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib/teec.o: | headers-arm64
+
+$(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+
+$(ARM64)/lib/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS)
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -I$(TEEC_DIR) -c -o $@ $<
+
+$(ARM64)/lib/libteec.a: $(ARM64)/lib/teec.o
+	rm -f $@
+	$(BUILD)/cross/usr/bin/aarch64-linux-gnu-ar rcs $@ $<
+
+$(ARM64)/include/%.h: $(TEEC_DIR)/%.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(ARM64)/tests/teec: tests/guest/teec.c $(TAP_H) $(ARM64)/lib/libteec.a
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -Itests/lib $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(ARM64)/lib/libteec.a -pthread
+
+$(ARM64)/bin/teec-example: tests/teec-example/main.c tests/teec-example/crypt_ta.h \
+		tests/teec-example/Makefile $(ARM64)/lib/libteec.a \
+		$(patsubst $(TEEC_DIR)/%,$(ARM64)/include/%,$(TEEC_HDRS))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(MAKE) -s -C tests/teec-example CC=$(abspath $(ARM64_CC)) TEEC_EXPORT=$(abspath $(ARM64)) \
+		OUT=$(abspath $(@D)) LDFLAGS="-static -pthread"
+
+$(ARM64)/lib/protmem.o: $(PROTMEM_DIR)/protmem.c $(PROTMEM_DIR)/protmem.h | headers-arm64
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -I$(PROTMEM_DIR) -c -o $@ $<
+
+$(ARM64)/lib/libprotmem.a: $(ARM64)/lib/protmem.o
+	rm -f $@
+	$(BUILD)/cross/usr/bin/aarch64-linux-gnu-ar rcs $@ $<
+
+$(ARM64)/tests/libprotmem: tests/guest/libprotmem.c $(TAP_H) $(ARM64)/lib/libprotmem.a
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -Itests/lib $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(ARM64)/lib/libprotmem.a -pthread
+
+$(ARM64)/bin/protmem: tools/protmem/protmem.c $(ARM64)/lib/libprotmem.a $(PROTMEM_DIR)/protmem.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< $(ARM64)/lib/libprotmem.a
+
+$(ARM64)/bin/protmem-demo: tools/demo/protmem-demo.c $(ARM64)/lib/libprotmem.a \
+		$(ARM64)/lib/libteec.a $(PROTMEM_DIR)/protmem.h $(TEEC_HDRS)
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(PROTMEM_CFLAGS) $(TEEC_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
+		$(ARM64)/lib/libprotmem.a $(ARM64)/lib/libteec.a -pthread
 
 clean:
 	rm -rf $(BUILD)

@@ -58,7 +58,12 @@ int main(void)
 	km = km_open();
 	if (!tap_ok(&t, km >= 0, "/dev/kmsg opens"))
 		return tap_done(&t);
-	p = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE,
+	/*
+	 * Low in the address space (a hint at 4 GiB), so that 8 GiB from it
+	 * is still user space on every 64-bit ABI: arm64 maps near the top
+	 * of 48 bits, where access_ok() would refuse before the page array.
+	 */
+	p = mmap((void *)(uintptr_t)(4ULL << 30), PAGES * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (!tap_ok(&t, p != MAP_FAILED, "%d present anonymous pages", PAGES))
 		return tap_done(&t);

@@ -399,6 +399,27 @@ static int media_unload(void)
 	return 0;
 }
 
+/*
+ * 1 MiB of physical memory at @pa through /dev/mem into @buf: read(), or
+ * mmap() where read() refuses memory outside the linear map (arm64
+ * no-map: EFAULT); 0 or -errno.
+ */
+static int devmem_get(int fd, uint64_t pa, uint8_t *buf, size_t len)
+{
+	void *m;
+
+	if (pread(fd, buf, len, (off_t)pa) == (ssize_t)len)
+		return 0;
+	if (errno != EFAULT)
+		return -errno ?: -EIO;
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)pa);
+	if (m == MAP_FAILED)
+		return -errno;
+	memcpy(buf, m, len);
+	munmap(m, len);
+	return 0;
+}
+
 /* Occurrences of @mark (32 bytes) in physical memory [@base, +@size) */
 static int64_t devmem_count(uint64_t base, uint64_t size, const uint8_t *mark)
 {
@@ -406,14 +427,14 @@ static int64_t devmem_count(uint64_t base, uint64_t size, const uint8_t *mark)
 	int64_t found = 0;
 	uint64_t off;
 	size_t i;
-	int fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
+	int ret, fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	for (off = 0; off < size; off += sizeof(chunk)) {
-		if (pread(fd, chunk, sizeof(chunk), (off_t)(base + off)) !=
-		    (ssize_t)sizeof(chunk)) {
-			found = -errno ?: -EIO;
+		ret = devmem_get(fd, base + off, chunk, sizeof(chunk));
+		if (ret) {
+			found = ret;
 			break;
 		}
 		for (i = 0; i + 32 <= sizeof(chunk); i += 32)

@@ -88,6 +88,7 @@ struct ctx {
 	uint64_t scrubbed0;	/* vtee's scrubbed_bytes then */
 	uint64_t lent;		/* bytes seen lent, summed over the test */
 	uint64_t seen[PM_NUM_USE_CASES];	/* size last seen per pool */
+	uint64_t chunk0, chunk0_size;	/* a chunk seen lent (debugfs) */
 };
 
 /* ---- figures ------------------------------------------------------------ */
@@ -445,6 +446,29 @@ static int test_fresh(struct ctx *c)
 }
 
 /* 3: lending chunk by chunk; 0 if the test cannot go on */
+/*
+ * The chunk seen lent (c->chunk0) has @want bytes in the kernel's linear
+ * map: 0 while lent, all of them once reclaimed. Only where the kernel
+ * dumps its linear map (arm64); skipped elsewhere.
+ */
+static void linear_map_check(struct ctx *c, int all, const char *what)
+{
+	uint64_t mapped;
+	int ret;
+
+	if (!c->chunk0_size) {
+		tap_skip(c->t, "no chunk address (debugfs)", "%s", what);
+		return;
+	}
+	ret = pm_linear_map_bytes(c->chunk0, c->chunk0_size, &mapped);
+	if (ret == -ENOENT) {
+		tap_skip(c->t, "no linear map in " PM_PTDUMP " (arm64 only)", "%s", what);
+		return;
+	}
+	if (!tap_ok(c->t, !ret && mapped == (all ? c->chunk0_size : 0), "%s", what))
+		tap_diag("%" PRIu64 " of %" PRIu64 " bytes mapped", mapped, c->chunk0_size);
+}
+
 static int test_lend(struct ctx *c)
 {
 	uint64_t sizes[4] = { 0 }, cma;
@@ -479,7 +503,7 @@ static int test_lend(struct ctx *c)
 	}
 	expect_pool(c, UC_DYN, 3 * CHUNK, 8 * PM_MIB, 3,
 		    "it gets a chunk of its own rounded up to 8 MiB");
-	n = chunks(UC_DYN, sizes, 4, NULL);
+	n = chunks(UC_DYN, sizes, 4, &c->chunk0);
 	if (n == -ENOENT) {
 		tap_skip(c->t, "no debugfs", "secure-video: chunks of 4 and 8 MiB");
 	} else if (!tap_ok(c->t, n == 2 && ((sizes[0] == CHUNK && sizes[1] == 2 * CHUNK) ||
@@ -488,6 +512,9 @@ static int test_lend(struct ctx *c)
 		tap_diag("%d chunks: %#" PRIx64 " %#" PRIx64 " %#" PRIx64, n,
 			 sizes[0], sizes[1], sizes[2]);
 	}
+	if (n > 0)
+		c->chunk0_size = sizes[0];
+	linear_map_check(c, 0, "a lent chunk is not in the kernel's linear map");
 	cma = cma_free_kb();
 	if (!tap_ok(c->t, cma + 3 * CHUNK / 1024 <= c->cma0,
 		    "CmaFree dropped by at least the 12 MiB lent"))
@@ -632,6 +659,7 @@ static void test_reclaim(struct ctx *c)
 			    "%s: with every buffer freed nothing stays lent (size 0) and the pool is clean",
 			    pm_use_case(uc)->name))
 			pm_diag_stats(pm_use_case(uc)->name, &st);
+	linear_map_check(c, 1, "a reclaimed chunk is in the kernel's linear map again");
 
 	deadline = pm_now_ms() + RECLAIM_MS;
 	do {

@@ -273,6 +273,135 @@ static inline int pm_path_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
+/* ---- the device tree (arm64) -------------------------------------------- */
+
+#define PM_DT_RMEM	"/proc/device-tree/reserved-memory"
+
+/* A device tree property of @len bytes; 0 or -1 */
+static inline int pm_dt_read(const char *path, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static inline uint32_t pm_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The carveout of a device tree machine (arm64): the reserved-memory node
+ * the vtee node's memory-region names, its reg (two address and two size
+ * cells) and whether it is no-map (@nomap may be NULL); 0 or -1.
+ */
+static inline int pm_dt_carveout(uint64_t *base, uint64_t *size, int *nomap)
+{
+	uint8_t ph[4], nph[4], reg[16];
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+	int ret = -1;
+
+	if (pm_dt_read(PM_VTEE_SYSFS "/of_node/memory-region", ph, sizeof(ph)))
+		return -1;
+	d = opendir(PM_DT_RMEM);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PM_DT_RMEM "/%s/phandle", e->d_name);
+		if (pm_dt_read(path, nph, sizeof(nph)) || memcmp(ph, nph, 4))
+			continue;
+		snprintf(path, sizeof(path), PM_DT_RMEM "/%s/reg", e->d_name);
+		if (pm_dt_read(path, reg, sizeof(reg)))
+			break;
+		*base = (uint64_t)pm_be32(reg) << 32 | pm_be32(reg + 4);
+		*size = (uint64_t)pm_be32(reg + 8) << 32 | pm_be32(reg + 12);
+		snprintf(path, sizeof(path), PM_DT_RMEM "/%s/no-map", e->d_name);
+		if (nomap)
+			*nomap = pm_path_exists(path);
+		ret = 0;
+		break;
+	}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* ---- the kernel's linear map (arm64) ------------------------------------ */
+
+#define PM_PTDUMP	"/sys/kernel/debug/kernel_page_tables"
+
+/* Lowest System RAM in /proc/iomem (root), or UINT64_MAX */
+static inline uint64_t pm_ram_start(void)
+{
+	char line[256], name[128];
+	uint64_t start, end, low = UINT64_MAX;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != ' ' &&
+		    sscanf(line, "%" SCNx64 "-%" SCNx64 " : %127[^\n]",
+			   &start, &end, name) == 3 &&
+		    !strcmp(name, "System RAM") && start < low)
+			low = start;
+	if (f)
+		fclose(f);
+	return low;
+}
+
+/*
+ * How many bytes of physical [@phys, @phys + @size) the kernel's linear
+ * map covers with valid entries, from arm64's page table dump (debugfs,
+ * CONFIG_PTDUMP_DEBUGFS). Its "Linear Mapping" section lists ranges as
+ * "START-END SIZE LEVEL ATTRS": no attributes is no entry, "F" first an
+ * invalid one. It starts at PAGE_OFFSET, which maps memstart_addr: the
+ * lowest System RAM rounded down to 1 GiB (ARM64_MEMSTART_ALIGN, 4K
+ * pages, no KASLR). 0, or -ENOENT without such a dump (x86 here).
+ */
+static inline int pm_linear_map_bytes(uint64_t phys, uint64_t size,
+				      uint64_t *mapped)
+{
+	uint64_t s, e, va = 0, lo, hi, memstart = pm_ram_start();
+	char line[512], level[8], attrs[256];
+	int in = 0, seen = 0, n;
+	FILE *f = fopen(PM_PTDUMP, "r");
+
+	*mapped = 0;
+	if (!f)
+		return -ENOENT;
+	memstart &= ~((1ULL << 30) - 1);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "---[ Linear Mapping start ]---")) {
+			in = seen = 1;
+			continue;
+		}
+		if (strstr(line, "---[ Linear Mapping end ]---"))
+			break;
+		attrs[0] = '\0';
+		n = sscanf(line, "0x%" SCNx64 "-0x%" SCNx64 " %*s %7s %255[^\n]",
+			   &s, &e, level, attrs);
+		if (!in || n < 3)
+			continue;
+		if (!va)
+			va = s + (phys - memstart);	/* s is PAGE_OFFSET */
+		if (!attrs[0] || attrs[strspn(attrs, " ")] == 'F')
+			continue;	/* nothing valid mapped here */
+		lo = s > va ? s : va;
+		hi = e < va + size ? e : va + size;
+		if (lo < hi)
+			*mapped += hi - lo;
+	}
+	fclose(f);
+	return seen ? 0 : -ENOENT;
+}
+
 /* ---- DMA heaps ---------------------------------------------------------- */
 
 static inline int pm_heap_open(const char *path)
@@ -1123,6 +1252,8 @@ static inline int pm_vtee_read_params(struct pm_vtee_params *p)
 /*
  * The parameters the guest's init loads vtee with (protmem.carveout=,
  * protmem.testing=1 on the debug guest, as sysfs shows a bool: "Y").
+ * With a device tree node (arm64) the carveout is the node's, no
+ * parameter names it.
  */
 static inline int pm_vtee_cmdline_params(struct pm_vtee_params *p)
 {
@@ -1131,6 +1262,11 @@ static inline int pm_vtee_cmdline_params(struct pm_vtee_params *p)
 	memset(p, 0, sizeof(*p));
 	if (pm_read_file("/proc/cmdline", cmdline, sizeof(cmdline)))
 		return -ENOENT;
+	if (pm_path_exists(PM_VTEE_SYSFS "/of_node")) {
+		if (strstr(cmdline, "protmem.testing=1"))
+			pm_vtee_param_set(p, "testing", "Y");
+		return 0;
+	}
 	s = strstr(cmdline, "protmem.carveout=");
 	if (!s)
 		return -ENOENT;

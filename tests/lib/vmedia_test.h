@@ -112,9 +112,10 @@ struct vm_region {
 
 /*
  * The regions of the default split (1/2, 1/4, 1/4 of the carveout, in
- * use-case order, 1 MiB aligned), as pm_use_case(i). 0, or -ENOENT when
- * vtee runs without a carveout or with a split or dynamic pools of its
- * own (the test then does not know where regions are).
+ * use-case order, 1 MiB aligned), as pm_use_case(i). The carveout is
+ * vtee's carveout= parameter, or the device tree's (arm64). 0, or -ENOENT
+ * when vtee runs without a carveout or with a split or dynamic pools of
+ * its own (the test then does not know where regions are).
  */
 static inline int vm_regions(struct vm_region r[PM_NUM_USE_CASES])
 {
@@ -129,17 +130,22 @@ static inline int vm_regions(struct vm_region r[PM_NUM_USE_CASES])
 	if (pm_vtee_param_is_set(pm_vtee_param(&p, "split")) ||
 	    pm_vtee_param_is_set(pm_vtee_param(&p, "dynamic")))
 		return -ENOENT;
-	size = strtoull(pm_vtee_param(&p, "carveout"), &end, 0);
-	if (*end == 'M' || *end == 'm') {
-		size <<= 20;
-		end++;
-	} else if (*end == 'G' || *end == 'g') {
-		size <<= 30;
-		end++;
+	if (!pm_vtee_param_is_set(pm_vtee_param(&p, "carveout"))) {
+		if (pm_dt_carveout(&base, &size, NULL) || !size)
+			return -ENOENT;
+	} else {
+		size = strtoull(pm_vtee_param(&p, "carveout"), &end, 0);
+		if (*end == 'M' || *end == 'm') {
+			size <<= 20;
+			end++;
+		} else if (*end == 'G' || *end == 'g') {
+			size <<= 30;
+			end++;
+		}
+		if (*end != '@' || !size)
+			return -ENOENT;
+		base = strtoull(end + 1, NULL, 0);
 	}
-	if (*end != '@' || !size)
-		return -ENOENT;
-	base = strtoull(end + 1, NULL, 0);
 	for (i = 0; i < PM_NUM_USE_CASES; i++) {
 		r[i].base = base;
 		r[i].size = (size / share[i]) & ~(PM_MIB - 1);

@@ -464,7 +464,8 @@ static const struct tee_protmem_pool_ops tee_protmem_dyn_ops = {
  * Hand the pool to tee_device_register_dma_heap().
  *
  * Return: the pool, or ERR_PTR(-EINVAL) for bad arguments, ERR_PTR(-ENODEV)
- * without a CMA area, ERR_PTR(-ENOMEM).
+ * without a CMA area, ERR_PTR(-EOPNOTSUPP) when the direct map cannot be
+ * changed page by page (arm64 without rodata=full), ERR_PTR(-ENOMEM).
  */
 struct tee_protmem_pool *
 tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
@@ -481,6 +482,14 @@ tee_protmem_dynamic_pool_alloc(size_t chunk_size, size_t max_size,
 		return ERR_PTR(-EINVAL);
 	if (!dma_contiguous_default_area)
 		return ERR_PTR(-ENODEV);
+	/*
+	 * Lent chunks leave the direct map. Where it is mapped with blocks
+	 * (arm64 without rodata=full), set_direct_map_invalid_noflush()
+	 * returns 0 and changes nothing: refuse instead of lending memory
+	 * the kernel can still reach.
+	 */
+	if (!can_set_direct_map())
+		return ERR_PTR(-EOPNOTSUPP);
 
 	dp = kzalloc(sizeof(*dp), GFP_KERNEL);
 	if (!dp)

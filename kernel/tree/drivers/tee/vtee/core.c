@@ -8,6 +8,14 @@
  * the carveout, boot the secure world, register the TEE device and the
  * protected pools, and undo all of it on unload.
  *
+ * Where the carveout comes from: on a machine with a device tree (arm64),
+ * the "linux,vtee" node's memory-region phandle names a no-map
+ * reserved-memory node (Documentation/devicetree/bindings/firmware/
+ * linux,vtee.yaml), and vtee binds to the platform device the node
+ * created. Without one (x86), vtee makes its own platform device and the
+ * carveout=SIZE@BASE parameter names memory the command line reserved
+ * (memmap=).
+ *
  * Unloading: every protected buffer pins this module, and so does every
  * TEE context (an open /dev/teeN, or shared memory that outlives its file
  * descriptor), so "rmmod vtee" fails -- the module is in use -- while any
@@ -18,6 +26,9 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/of.h>
+#include <linux/of_platform.h>
+#include <linux/of_reserved_mem.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -32,7 +43,7 @@
 
 static char *carveout;
 module_param(carveout, charp, 0444);
-MODULE_PARM_DESC(carveout, "protected carveout as SIZE@BASE (reserved with memmap=SIZE$BASE)");
+MODULE_PARM_DESC(carveout, "protected carveout as SIZE@BASE (reserved with memmap=SIZE$BASE), without a device tree node");
 
 static char *split = "";
 module_param(split, charp, 0444);
@@ -66,7 +77,14 @@ MODULE_PARM_DESC(testing, "serve test-only services that leak protected memory (
 static const bool testing;
 #endif
 
+/* Ours when there is no device tree node; NULL otherwise */
 static struct platform_device *vtee_pdev;
+
+static const struct of_device_id vtee_of_match[] = {
+	{ .compatible = "linux,vtee" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, vtee_of_match);
 
 /**
  * vtee_testing() - are vtee's test-only services on
@@ -206,6 +224,43 @@ static int vtee_parse_carveout(const char *s, phys_addr_t *base, size_t *size)
 	return 0;
 }
 
+/*
+ * The carveout the device tree gives @dev: the reserved-memory node its
+ * memory-region phandle names. It must be no-map, so that the kernel's
+ * linear map never covers it, and page aligned.
+ */
+static int vtee_dt_carveout(struct device *dev, phys_addr_t *base, size_t *size)
+{
+	struct reserved_mem *rmem;
+	struct device_node *np;
+	bool nomap;
+
+	np = of_parse_phandle(dev->of_node, "memory-region", 0);
+	if (!np) {
+		dev_err(dev, "no memory-region: the carveout is missing\n");
+		return -EINVAL;
+	}
+	rmem = of_reserved_mem_lookup(np);
+	nomap = of_property_read_bool(np, "no-map");
+	of_node_put(np);
+	if (!rmem) {
+		dev_err(dev, "memory-region is not a reserved-memory region\n");
+		return -EINVAL;
+	}
+	if (!nomap) {
+		dev_err(dev, "memory-region must be no-map: the linear map covers it\n");
+		return -EINVAL;
+	}
+	if (!rmem->size || !PAGE_ALIGNED(rmem->base) || !PAGE_ALIGNED(rmem->size)) {
+		dev_err(dev, "memory-region %pa+%pa is not page aligned\n",
+			&rmem->base, &rmem->size);
+		return -EINVAL;
+	}
+	*base = rmem->base;
+	*size = rmem->size;
+	return 0;
+}
+
 static ssize_t violations_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -275,7 +330,17 @@ static int vtee_probe(struct platform_device *pdev)
 	INIT_LIST_HEAD(&vtee->masters);
 	platform_set_drvdata(pdev, vtee);
 
-	if (carveout && *carveout) {
+	if (dev->of_node) {
+		/* One description of the carveout, not two that may disagree */
+		if (carveout && *carveout) {
+			dev_err(dev, "carveout= is for machines without a device tree node\n");
+			return -EINVAL;
+		}
+		ret = vtee_dt_carveout(dev, &cfg.carveout_base,
+				       &cfg.carveout_size);
+		if (ret)
+			return ret;
+	} else if (carveout && *carveout) {
 		ret = vtee_parse_carveout(carveout, &cfg.carveout_base,
 					  &cfg.carveout_size);
 		if (ret) {
@@ -283,6 +348,8 @@ static int vtee_probe(struct platform_device *pdev)
 				carveout);
 			return ret;
 		}
+	}
+	if (cfg.carveout_size) {
 		/* Exclusive: /dev/mem may not touch it (IO_STRICT_DEVMEM) */
 		vtee->carveout = request_mem_region_exclusive(cfg.carveout_base,
 							      cfg.carveout_size,
@@ -366,19 +433,48 @@ static struct platform_driver vtee_driver = {
 	.remove = vtee_remove,
 	.driver = {
 		.name = "vtee",
+		.of_match_table = vtee_of_match,
 		.dev_groups = vtee_groups,
 		/* Unbinding with live buffers would pull the secure world away */
 		.suppress_bind_attrs = true,
 	},
 };
 
+/*
+ * With a "linux,vtee" device tree node, the device exists already: did
+ * the driver bind to it? 0 or -ENODEV.
+ */
+static int vtee_dt_bound(struct device_node *np)
+{
+	struct platform_device *pdev = of_find_device_by_node(np);
+	bool bound;
+
+	if (!pdev)
+		return -ENODEV;
+	device_lock(&pdev->dev);
+	bound = pdev->dev.driver == &vtee_driver.driver;
+	device_unlock(&pdev->dev);
+	put_device(&pdev->dev);
+	return bound ? 0 : -ENODEV;
+}
+
 static int __init vtee_init(void)
 {
+	struct device_node *np;
 	int ret;
 
 	ret = platform_driver_register(&vtee_driver);
 	if (ret)
 		return ret;
+	np = of_find_matching_node(NULL, vtee_of_match);
+	if (np) {
+		/* probe failed: say so at load time */
+		ret = vtee_dt_bound(np);
+		of_node_put(np);
+		if (ret)
+			platform_driver_unregister(&vtee_driver);
+		return ret;
+	}
 	vtee_pdev = platform_device_register_simple("vtee", -1, NULL, 0);
 	if (IS_ERR(vtee_pdev)) {
 		platform_driver_unregister(&vtee_driver);

@@ -323,6 +323,9 @@ int vtee_pools_init(struct vtee *vtee, const struct vtee_pool_config *cfg)
 							      cfg->dynamic_max,
 							      uc, &vtee_pool_ops,
 							      vtee, THIS_MODULE);
+			if (PTR_ERR_OR_ZERO(pool) == -EOPNOTSUPP)
+				dev_err(vtee->dev, "%s: the linear map cannot lose pages (arm64: boot with rodata=full)\n",
+					vtee_use_case_names[uc]);
 			ret = vtee_pool_register(vtee, uc, pool);
 			if (ret)
 				return ret;
