@@ -14,7 +14,7 @@ GUEST_LDFLAGS := -static
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
 	pkg-config gcc-multilib libc6-dev-i386 \
-	qemu-system-arm device-tree-compiler file
+	qemu-system-arm device-tree-compiler file v4l-utils
 # arm64's cross toolchain and busybox are unpacked, not installed: Debian's
 # cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
 
@@ -79,6 +79,11 @@ kernel-fast kernel-debug: kernel-%: deps
 
 guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
+
+# Programs from Debian's packages, with their libraries, appended to a
+# guest's initramfs only when a run asks for them (vm/run --with NAME).
+$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle | deps
+	vm/bundle $*
 
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
 	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
