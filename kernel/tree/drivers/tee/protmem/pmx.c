@@ -26,15 +26,21 @@
  * run, the lowest run of a given length and the lowest dirty extent are
  * found in O(log n).
  *
- * Placement: first fit over runs. pmx_alloc() takes the start of the
- * lowest run that holds the range, whatever the state of its extents; the
- * dirty pieces taken are scrubbed in the caller's context, the clean ones
- * are not. Placement thus does not depend on how far the scrubber got:
- * given the same free ranges, pmx places exactly as a first-fit bitmap
- * (lib/genalloc's gen_pool_first_fit) does, which packs buffers at the low
- * end and keeps the top of the pool contiguous (bench/sim/pmx_sim.c and
- * docs/bench.md measure why: best fit over clean extents first fragmented
- * the pool whenever the scrubber lagged). A background scrubber moves DIRTY
+ * Placement: two-ended fit over runs. pmx_alloc() takes the start of the
+ * lowest run that holds the range (first fit), or, for a request of at
+ * most top_max bytes (pmx_set_top_max(); the static pool places buffers of
+ * up to 2 MiB so), the end of the highest run that holds it (last fit),
+ * whatever the state of the run's extents; the dirty pieces taken are
+ * scrubbed in the caller's context, the clean ones are not. Placement thus
+ * does not depend on how far the scrubber got. With top_max = 0, given the
+ * same free ranges, pmx places exactly as a first-fit bitmap (lib/genalloc's
+ * gen_pool_first_fit) does, which packs buffers at the low end. Two-ended
+ * placement keeps the small, short-lived buffers (bitstreams) at the top,
+ * apart from the frames packed at the bottom, so that freeing the frames
+ * leaves one long run: bench/sim/pmx_sim.c and docs/bench.md measure it
+ * (120 of 121 4K frames at the resolution switches against first fit's 113;
+ * best fit over clean extents first fragmented the pool whenever the
+ * scrubber lagged). A background scrubber moves DIRTY
  * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
  * where the next allocations go, so allocations normally do not pay for
  * scrubbing. A claimed range stays part of its run: an allocation whose
@@ -43,8 +49,9 @@
  *
  * Cost (n = free extents, k = extents the range handed out covers; k = 1
  * unless the range spans a clean/dirty boundary):
- *   pmx_alloc()            O(k log n); refused in O(1) when no run is long
- *                          enough. With an alignment above the granule: the
+ *   pmx_alloc()            O(k log n), from either end; refused in O(1) when
+ *                          no run is long enough. With an alignment above
+ *                          the granule (always from the bottom): the
  *                          lowest run if the range fits at its first aligned
  *                          address, else the lowest run certain to hold it
  *                          (length >= size + align - granule), else a walk
@@ -436,6 +443,11 @@ int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty)
 	return 0;
 }
 
+void pmx_set_top_max(struct pmx_pool *p, u64 top_max)
+{
+	p->top_max = top_max;
+}
+
 void pmx_destroy(struct pmx_pool *p)
 {
 	struct pmx_extent *e, *tmp;
@@ -498,6 +510,61 @@ static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
 		cs = rs;
 		ce = pmx_end(e);
 		n = n->rb_right;
+	}
+	return NULL;
+}
+
+/* Might a run ending at @ce and flowing back into @r reach @need in @r? */
+static bool pmx_runs_reach_high(const struct pmx_extent *r, bool carry,
+				u64 cs, u64 ce, u64 need)
+{
+	if (r->sub.max >= need)
+		return true;
+	return carry && cs == r->sub.last &&
+	       ce - (r->sub.last - r->sub.suf) >= need;
+}
+
+/*
+ * Last fit over runs: the highest run of adjacent free extents (either
+ * state) of at least @need bytes. Returns the extent in which its last
+ * @need bytes start and sets *@run_end; NULL if no run is that long.
+ * O(log n): pmx_run_find() mirrored.
+ */
+static struct pmx_extent *pmx_run_find_high(const struct pmx_pool *p,
+					    u64 need, u64 *run_end)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *r;
+	struct pmx_extent *e;
+	bool carry = false;	/* a run [cs, ce) starts after the subtree */
+	u64 cs = 0, ce = 0, re;
+
+	if (!n || pmx_addr_entry(n)->sub.max < need)
+		return NULL;
+	while (n) {
+		e = pmx_addr_entry(n);
+		r = pmx_addr_entry(n->rb_right);
+		if (r && pmx_runs_reach_high(r, carry, cs, ce, need)) {
+			n = n->rb_right;
+			continue;
+		}
+		/* The end of the run that holds @e */
+		re = pmx_end(e);
+		if (r && r->sub.first == re) {
+			re = r->sub.first + r->sub.pre;
+			if (re == r->sub.last && carry && cs == re)
+				re = ce;
+		} else if (!r && carry && cs == re) {
+			re = ce;
+		}
+		if (re - e->start >= need) {
+			*run_end = re;
+			return e;
+		}
+		carry = true;
+		cs = e->start;
+		ce = re;
+		n = n->rb_left;
 	}
 	return NULL;
 }
@@ -608,6 +675,21 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		goto out;
 
 	/*
+	 * Two-ended: requests of at most top_max bytes (granule aligned) go
+	 * to the end of the highest run that holds them (last fit), larger
+	 * ones to the start of the lowest (first fit).
+	 */
+	if (size <= p->top_max && align == p->granule) {
+		first = pmx_run_find_high(p, size, &end);
+		if (!first) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		a = end - size;
+		last = pmx_below(p, end);
+		goto take;
+	}
+	/*
 	 * First fit over runs. Aligned: the lowest run if the range fits at
 	 * its first aligned address, else the lowest run certain to hold it,
 	 * else a walk.
@@ -634,6 +716,7 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		    !((end - size) & (align - 1)))
 			a = end - size;
 	}
+take:
 	/*
 	 * Being scrubbed: wait for the scrubber rather than place elsewhere,
 	 * so that placement does not depend on how far it got.
