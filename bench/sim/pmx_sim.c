@@ -29,7 +29,7 @@
  *
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
- * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-L] [-W] [-v]
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
  *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
@@ -37,6 +37,12 @@
  *       out of the pool) instead of taking it out while it scrubs
  *   -W  an allocation that fails while a chunk is out waits for it (it is
  *       put back clean) and tries once more
+ *   -T  pmx places requests of at most KIB from the top of the pool (its
+ *       top_max; 2048, as the static pool; 0: first fit for all)
+ *
+ * "(a) allocs paying" is the share of trace (a)'s allocations that
+ * scrubbed dirty memory themselves or waited for a claimed range: the
+ * ones that make the allocation latency's tail.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -70,6 +76,10 @@ static uint64_t scrub_rate;		/* bytes per call; S_INF: settled */
 static uint64_t chunk = MIB;
 static bool locked;			/* -L: scrub under the lock */
 static bool retry;			/* -W: a failure waits for the chunk */
+static uint64_t top_max = 2 * MIB;	/* -T: pmx places up to this from the top */
+static unsigned long busy_waits;	/* allocations that met a claimed range */
+static bool in_play;			/* in trace (a) */
+static unsigned long play_allocs, play_paid;	/* (a): allocations, those that scrubbed or waited */
 static struct pmx_pool pool;
 static uint64_t credit, fl_addr, fl_len;	/* scrubber and its chunk */
 static uint64_t sync_bytes;
@@ -97,6 +107,7 @@ static void sim_reset(void)
 	pmx_destroy(&pool);
 	if (pmx_init(&pool, POOL_BASE, POOL_SIZE, PAGE, false))
 		die("pmx_init");
+	pool.top_max = top_max;
 	credit = 0;
 	fl_len = 0;
 }
@@ -169,6 +180,8 @@ static bool ff_alloc(uint64_t size, uint64_t *addr)
 
 static bool sim_alloc(uint64_t size, uint64_t *addr)
 {
+	unsigned long waits;
+	uint64_t before;
 	bool ok;
 	int ret;
 
@@ -177,9 +190,12 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 		return ff_alloc(size, addr);
 	if (scrub_rate == S_INF)
 		scrub_all();
+	before = sync_bytes;
+	waits = busy_waits;
 	ret = pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
 	if (ret == -EBUSY) {
 		/* First fit lands on the chunk in flight: wait for it */
+		busy_waits++;
 		scrub_land();
 		ret = pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
 	}
@@ -188,6 +204,10 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 		/* -W: wait for the chunk in flight, then try once more */
 		scrub_land();
 		ok = !pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
+	}
+	if (in_play) {
+		play_allocs++;
+		play_paid += sync_bytes != before || busy_waits != waits;
 	}
 	scrub_tick();
 	return ok;
@@ -276,6 +296,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	memset(res, 0, sizeof(*res));
 	sim_reset();
 	rng_seed(seed);
+	in_play = true;
 	for (r = 0; r < rounds; r++) {
 		int nf = (int)rng_range(8, 16);
 		int depth = (int)rng_range(4, 8);
@@ -338,6 +359,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	}
 	for (i = 0; i < MAXBITS; i++)
 		t_free(&bits[i]);
+	in_play = false;
 }
 
 /* ---- trace (b): random churn ---- */
@@ -413,6 +435,7 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 	int i, t;
 
 	sync_bytes = 0;
+	play_allocs = play_paid = 0;
 	for (i = 0; i < nseeds; i++) {
 		playback(seed0 + i, &pr);
 		churn(seed0 + i, &cr);
@@ -430,10 +453,11 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 			       pr.bound_largest, cr.success[1]);
 	}
 	sync_mib = (double)sync_bytes / MIB / nseeds;
-	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f |\n",
+	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f | %5.1f %% |\n",
 	       label, fit / nseeds, bf / nseeds, bl / nseeds, pf / nseeds,
 	       succ[0] / nseeds, succ[1] / nseeds, bytes[1] / nseeds,
-	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib);
+	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib,
+	       play_allocs ? 100.0 * play_paid / play_allocs : 0.0);
 }
 
 int main(int argc, char **argv)
@@ -456,20 +480,23 @@ int main(int argc, char **argv)
 			locked = true;
 		else if (!strcmp(argv[i], "-W"))
 			retry = true;
+		else if (!strcmp(argv[i], "-T") && i + 1 < argc)
+			top_max = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-L] [-W] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
-	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
-	       seed, seed + nseeds - 1, POOL_SIZE / MIB, (uint64_t)(chunk / KIB),
+	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, pmx top_max %" PRIu64 " KiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
+	       seed, seed + nseeds - 1, POOL_SIZE / MIB,
+	       (uint64_t)(top_max / KIB), (uint64_t)(chunk / KIB),
 	       locked ? ", scrubbed under the lock" :
 	       retry ? ", claimed while scrubbed, failures wait for it" :
 	       ", claimed while scrubbed (first fit on it waits)");
-	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB | (a) allocs paying |\n");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
 	kind = FIRST_FIT;
 	run("first fit (genalloc)", seed, nseeds, verbose);
 	kind = PMX;
