@@ -5,7 +5,7 @@
  *   protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]
  *                 [--batch N] [--only lat|fail|playback|churn|scale]
  *   protmem_bench reference [--reps N]
- *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]
+ *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N] [--round N]
  *   protmem_bench settle [WHO] [--timeout S]
  *   protmem_bench timed LABEL CMD [ARGS...]
  *
@@ -17,7 +17,8 @@
  * high occupancy. "reference" measures the same sizes on the system heap
  * and the CMA heap. "dynamic" measures a dynamic pool (vtee loaded with
  * dynamic=UC): the allocation that must lend a chunk, one that reuses a
- * lent chunk, and the free that reclaims the chunk. "settle" waits until every protected pool is clean
+ * lent chunk, and the free that reclaims the chunk (--round N > 1 suffixes
+ * its metrics with _rN, for repeated runs in one boot). "settle" waits until every protected pool is clean
  * (dirty == 0). "timed" runs a command and reports its wall time.
  *
  * Output: human-readable tables, then the figures again as lines
@@ -1115,14 +1116,14 @@ static long long vtee_param(const char *name)
  * scrubbed and reclaimed, "reclaim"). Compare with the CMA heap's columns
  * of the reference part, same sizes, same boot.
  */
-static int mode_dynamic(const char *who, const char *uc, int reps)
+static int mode_dynamic(const char *who, const char *uc, int reps, int round)
 {
 	static const struct {
 		const char *name;
 		size_t size;
 	} dsz[] = { { "64KiB", 64 * KIB }, { "1MiB", MIB } };
 	long long chunk = vtee_param("chunk");
-	char heapname[128], m[96], cname[32];
+	char heapname[128], m[96], cname[32], rname[16] = "";
 	struct samples sf = { 0 }, ss = { 0 }, sfree = { 0 }, sr = { 0 };
 	double med, p99;
 	uint64_t t0;
@@ -1132,6 +1133,8 @@ static int mode_dynamic(const char *who, const char *uc, int reps)
 	if (chunk <= 0)
 		die("vtee has no chunk parameter");
 	snprintf(cname, sizeof(cname), "%lldKiB", chunk / (long long)KIB);
+	if (round > 1)
+		snprintf(rname, sizeof(rname), "_r%d", round);
 	snprintf(heapname, sizeof(heapname), "protected,%s", uc);
 	heap = heap_open(heapname);
 	printf("\n== Dynamic pool %s, chunk %s: median / p99 (us) ==\n", uc,
@@ -1156,8 +1159,8 @@ static int mode_dynamic(const char *who, const char *uc, int reps)
 		do {							\
 			sample_stats(&(smp), &med, &p99);		\
 			printf(" %10.1f / %9.1f", med, p99);		\
-			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median",	\
-				 cname, what, dsz[i].name);		\
+			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median%s",	\
+				 cname, what, dsz[i].name, rname);	\
 			emit(who, m, med, "us");			\
 			sample_free(&(smp));				\
 		} while (0)
@@ -1377,7 +1380,7 @@ static void usage(void)
 		"usage: protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]\n"
 		"                 [--batch N] [--only lat|fail|playback|churn|scale]\n"
 		"       protmem_bench reference [--reps N]\n"
-		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]\n"
+		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N] [--round N]\n"
 		"       protmem_bench settle [WHO] [--timeout S]\n"
 		"       protmem_bench timed WHO LABEL CMD [ARGS...]\n");
 	exit(2);
@@ -1388,7 +1391,7 @@ int main(int argc, char **argv)
 	const char *uc = "secure-video";
 	uint64_t seed = 42;
 	double timeout = 120;
-	int reps = 200, i;
+	int reps = 200, round = 1, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -1417,10 +1420,12 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--round"))
+			round = atoi(argv[++i]);
 		else
 			usage();
 	}
-	if (reps < 1 || batch < 0)
+	if (reps < 1 || batch < 0 || round < 1)
 		usage();
 	raise_nofile();
 	if (!strcmp(argv[1], "protected")) {
@@ -1431,7 +1436,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "reference"))
 		return mode_reference(reps);
 	if (!strcmp(argv[1], "dynamic") && argc > 2)
-		return mode_dynamic(argv[2], uc, reps);
+		return mode_dynamic(argv[2], uc, reps, round);
 	if (!strcmp(argv[1], "settle"))
 		return mode_settle(argc > 2 && argv[2][0] != '-' ? argv[2] : NULL,
 				   timeout);
