@@ -459,112 +459,76 @@ void pmx_destroy(struct pmx_pool *p)
 	*p = (struct pmx_pool){ };
 }
 
-/* Might a run starting at @cs and flowing into @l reach @need in @l? */
-static bool pmx_runs_reach(const struct pmx_extent *l, bool carry, u64 cs,
-			   u64 ce, u64 need)
+/*
+ * A subtree's edge on one side and the bytes of the run at that edge
+ * (@high: its last address and the run ending there; else its first
+ * address and the run starting there).
+ */
+static u64 pmx_edge(const struct pmx_extent *t, bool high)
 {
-	if (l->sub.max >= need)
-		return true;
-	return carry && ce == l->sub.first &&
-	       l->sub.first + l->sub.pre - cs >= need;
+	return high ? t->sub.last : t->sub.first;
+}
+
+static u64 pmx_edge_run(const struct pmx_extent *t, bool high)
+{
+	return high ? t->sub.suf : t->sub.pre;
 }
 
 /*
- * First fit over runs: the lowest run of adjacent free extents (either
- * state) of at least @need bytes. Returns the extent in which its first
- * @need bytes end and sets *@run_start; NULL if no run is that long.
- * O(log n): one descent, guided by the runs of each subtree.
+ * First fit over runs (@high false): the lowest run of adjacent free
+ * extents (either state) of at least @need bytes; returns the extent in
+ * which its first @need bytes end and sets *@edge to the run's start.
+ * Last fit (@high true): the highest such run; returns the extent in which
+ * its last @need bytes start and sets *@edge to the run's end. NULL if no
+ * run is that long. O(log n): one descent, guided by the runs of each
+ * subtree, into the near child (left, or right if @high) whenever it can
+ * hold the answer.
  */
 static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
-				       u64 *run_start)
+				       bool high, u64 *edge)
 {
 	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *l;
+	const struct pmx_extent *near;
 	struct pmx_extent *e;
-	bool carry = false;	/* a run [cs, ce) ends before the subtree */
-	u64 cs = 0, ce = 0, rs;
+	/*
+	 * If @carry, the run being followed: @clen bytes that end at @cedge
+	 * just below the subtree (start there just above it, if @high)
+	 */
+	bool carry = false;
+	u64 cedge = 0, clen = 0, len, e_near, e_far;
 
 	if (!n || pmx_addr_entry(n)->sub.max < need)
 		return NULL;
 	while (n) {
 		e = pmx_addr_entry(n);
-		l = pmx_addr_entry(n->rb_left);
-		if (l && pmx_runs_reach(l, carry, cs, ce, need)) {
-			n = n->rb_left;
+		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
+		/* The near side holds a long enough run, or completes ours */
+		if (near && (near->sub.max >= need ||
+			     (carry && cedge == pmx_edge(near, high) &&
+			      clen + pmx_edge_run(near, high) >= need))) {
+			n = high ? n->rb_right : n->rb_left;
 			continue;
 		}
-		/* The start of the run that holds @e */
-		rs = e->start;
-		if (l && l->sub.last == e->start) {
-			rs = l->sub.last - l->sub.suf;
-			if (rs == l->sub.first && carry && ce == rs)
-				rs = cs;
-		} else if (!l && carry && ce == e->start) {
-			rs = cs;
+		/* The run through @e: its bytes on the near side of @e */
+		e_near = high ? pmx_end(e) : e->start;
+		e_far = high ? e->start : pmx_end(e);
+		len = 0;
+		if (near && pmx_edge(near, !high) == e_near) {
+			len = pmx_edge_run(near, !high);
+			if (len == near->sub.last - near->sub.first && carry &&
+			    cedge == pmx_edge(near, high))
+				len += clen;
+		} else if (!near && carry && cedge == e_near) {
+			len = clen;
 		}
-		if (pmx_end(e) - rs >= need) {
-			*run_start = rs;
+		if (len + e->len >= need) {
+			*edge = high ? e_near + len : e_near - len;
 			return e;
 		}
 		carry = true;
-		cs = rs;
-		ce = pmx_end(e);
-		n = n->rb_right;
-	}
-	return NULL;
-}
-
-/* Might a run ending at @ce and flowing back into @r reach @need in @r? */
-static bool pmx_runs_reach_high(const struct pmx_extent *r, bool carry,
-				u64 cs, u64 ce, u64 need)
-{
-	if (r->sub.max >= need)
-		return true;
-	return carry && cs == r->sub.last &&
-	       ce - (r->sub.last - r->sub.suf) >= need;
-}
-
-/*
- * Last fit over runs: the highest run of adjacent free extents (either
- * state) of at least @need bytes. Returns the extent in which its last
- * @need bytes start and sets *@run_end; NULL if no run is that long.
- * O(log n): pmx_run_find() mirrored.
- */
-static struct pmx_extent *pmx_run_find_high(const struct pmx_pool *p,
-					    u64 need, u64 *run_end)
-{
-	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *r;
-	struct pmx_extent *e;
-	bool carry = false;	/* a run [cs, ce) starts after the subtree */
-	u64 cs = 0, ce = 0, re;
-
-	if (!n || pmx_addr_entry(n)->sub.max < need)
-		return NULL;
-	while (n) {
-		e = pmx_addr_entry(n);
-		r = pmx_addr_entry(n->rb_right);
-		if (r && pmx_runs_reach_high(r, carry, cs, ce, need)) {
-			n = n->rb_right;
-			continue;
-		}
-		/* The end of the run that holds @e */
-		re = pmx_end(e);
-		if (r && r->sub.first == re) {
-			re = r->sub.first + r->sub.pre;
-			if (re == r->sub.last && carry && cs == re)
-				re = ce;
-		} else if (!r && carry && cs == re) {
-			re = ce;
-		}
-		if (re - e->start >= need) {
-			*run_end = re;
-			return e;
-		}
-		carry = true;
-		cs = e->start;
-		ce = re;
-		n = n->rb_left;
+		cedge = e_far;
+		clen = len + e->len;
+		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
 }
@@ -680,7 +644,7 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	 * ones to the start of the lowest (first fit).
 	 */
 	if (size <= p->top_max && align == p->granule) {
-		first = pmx_run_find_high(p, size, &end);
+		first = pmx_run_find(p, size, true, &end);
 		if (!first) {
 			ret = -ENOMEM;
 			goto out;
@@ -694,12 +658,12 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	 * its first aligned address, else the lowest run certain to hold it,
 	 * else a walk.
 	 */
-	last = pmx_run_find(p, size, &rs);
+	last = pmx_run_find(p, size, false, &rs);
 	if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
 		last = NULL;
 	if (!last && align > p->granule &&
 	    !check_add_overflow(size, align - p->granule, &need)) {
-		last = pmx_run_find(p, need, &rs);
+		last = pmx_run_find(p, need, false, &rs);
 		if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
 			last = NULL;
 	}
