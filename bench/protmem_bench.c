@@ -988,11 +988,11 @@ static void close_timed(int fd, struct samples *s)
 }
 
 /*
- * Fill the pool to @n live buffers (sizes from @size_of), freeing every
- * 12th buffer allocated on the way so that the free space is many holes,
- * not one block at the top; then time @reps rounds of: allocate a 4 KiB
- * buffer (it takes the lowest hole), allocate one of 2 holes' size (it
- * fits no hole), free both. The state is the same after every round.
+ * Fill the pool to @n live buffers (sizes from @size_of), then free every
+ * 12th buffer allocated so that the free space is many holes, not one
+ * block; then time @reps rounds of: allocate a 4 KiB buffer (it takes a
+ * hole: the lowest with first fit, the highest with pmx's two-ended fit),
+ * allocate one of 2 holes' size (it fits no hole), free both. The state is the same after every round.
  * Returns false if the pool could not hold @n buffers.
  */
 static bool scale_one(const char *who, int heap, const char *uc, size_t n,
@@ -1012,7 +1012,7 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 		die("out of memory");
 	must_clean(uc);
 	rng_seed(n);
-	while (live < n) {
+	while (made - made / 12 < n) {
 		size_t sz = mixed ? PAGE * (1 + rng() % 16) : PAGE;
 
 		fd = heap_alloc(heap, sz);
@@ -1020,12 +1020,17 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 			ok = false;
 			break;
 		}
-		if (++made % 12 == 0) {
-			close(fd);
-			continue;
-		}
-		fds[live++] = fd;
+		fds[made++] = fd;
 	}
+	/*
+	 * Every 12th freed only now: freed during the fill, each would be
+	 * taken again by the next allocation and no hole would remain.
+	 */
+	for (i = 11; i < made; i += 12) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	live = made - made / 12;
 	must_clean(uc);
 	for (r = 0; ok && r < reps; r++) {
 		t0 = now_ns();
@@ -1064,8 +1069,9 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 		printf("%-6s %7zu live: the pool holds only %zu\n",
 		       mixed ? "mixed" : "4 KiB", n, live);
 	}
-	for (i = 0; i < live; i++)
-		close(fds[i]);
+	for (i = 0; i < made; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(fds);
 	sample_free(&sa);
 	sample_free(&sb);

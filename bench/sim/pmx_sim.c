@@ -29,7 +29,7 @@
  *
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
- * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-v]
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-P] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
  *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
@@ -39,6 +39,8 @@
  *       put back clean) and tries once more
  *   -T  pmx places requests of at most KIB from the top of the pool (its
  *       top_max; 2048, as the static pool; 0: first fit for all)
+ *   -P  instead of the traces, time pmx's calls on the host in the bench's
+ *       scaling rounds at 1,000 and 60,000 live 4 KiB buffers
  *
  * "(a) allocs paying" is the share of trace (a)'s allocations that
  * scrubbed dirty memory themselves or waited for a claimed range: the
@@ -49,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef PMX_C
 #define PMX_C "../../kernel/tree/drivers/tee/protmem/pmx.c"
@@ -424,6 +427,61 @@ static void churn(uint64_t seed, struct churn_res *res)
 	}
 }
 
+/* ---- -P: host cost of the bench's scaling rounds, pmx only ---- */
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * As protmem_bench's scaling part: fill to @n live 4 KiB buffers, then
+ * free every 12th allocated (holes), all scrubbed; then rounds of alloc 4 KiB, alloc
+ * 8 KiB, free both, and scrub (pmx_take_dirty()/pmx_put_clean()) what they
+ * left dirty, untimed. Prints the mean of each timed call.
+ */
+static void scale_host(uint64_t n, int rounds)
+{
+	static uint64_t hole[NPAGES / 12 + 1];
+	double t, ta = 0, tb = 0, tf = 0;
+	uint64_t made = 0, nholes = 0, a, b, x, l;
+	int r;
+
+	sim_reset();
+	while (made - made / 12 < n) {
+		if (pmx_alloc(&pool, PAGE, 0, &a, NULL, NULL))
+			die("scale: pool full");
+		if (++made % 12 == 0)
+			hole[nholes++] = a;
+	}
+	/* Freed after the fill, so that they stay holes */
+	while (nholes)
+		pmx_free(&pool, hole[--nholes], PAGE);
+	while (!pmx_take_dirty(&pool, POOL_SIZE, &x, &l))
+		pmx_put_clean(&pool, x, l);
+	for (r = 0; r < rounds; r++) {
+		t = now_us();
+		if (pmx_alloc(&pool, PAGE, 0, &a, scrub_cb, NULL))
+			die("scale: alloc");
+		ta += now_us() - t;
+		t = now_us();
+		if (pmx_alloc(&pool, 2 * PAGE, 0, &b, scrub_cb, NULL))
+			die("scale: alloc big");
+		tb += now_us() - t;
+		t = now_us();
+		pmx_free(&pool, a, PAGE);
+		pmx_free(&pool, b, 2 * PAGE);
+		tf += now_us() - t;
+		while (!pmx_take_dirty(&pool, POOL_SIZE, &x, &l))
+			pmx_put_clean(&pool, x, l);
+	}
+	printf("| %6" PRIu64 " | %6lu | %.3f | %.3f | %.3f |\n", n,
+	       pool.nr_extents, ta / rounds, tb / rounds, tf / rounds / 2);
+}
+
 /* ---- driver ---- */
 
 static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
@@ -465,7 +523,7 @@ int main(int argc, char **argv)
 	char rates[256] = "0,256,1024,inf", *tok, *save = NULL, label[64];
 	uint64_t seed = 42;
 	int nseeds = 1, i;
-	bool verbose = false;
+	bool verbose = false, scale = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc)
@@ -482,13 +540,25 @@ int main(int argc, char **argv)
 			retry = true;
 		else if (!strcmp(argv[i], "-T") && i + 1 < argc)
 			top_max = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-P"))
+			scale = true;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-P] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
+	if (scale) {
+		kind = PMX;
+		printf("pmx on the host, top_max %" PRIu64 " KiB: mean us per call\n\n",
+		       (uint64_t)(top_max / KIB));
+		printf("| live | extents | alloc 4 KiB | alloc 8 KiB | free |\n|---|---|---|---|---|\n");
+		scale_host(1000, 200000);
+		scale_host(60000, 200000);
+		pmx_destroy(&pool);
+		return 0;
+	}
 	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, pmx top_max %" PRIu64 " KiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
 	       seed, seed + nseeds - 1, POOL_SIZE / MIB,
 	       (uint64_t)(top_max / KIB), (uint64_t)(chunk / KIB),
