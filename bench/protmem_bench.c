@@ -1089,8 +1089,8 @@ static void trace_scale(const char *who, int heap, const char *uc, int reps)
 	printf("\n== Scaling: live buffers in one pool, %s (%s); median / p99 ==\n",
 	       who, uc);
 	printf("4 KiB: n live 4 KiB buffers; mixed: n live buffers of 4-64 KiB; every 12th\n"
-	       "buffer freed while filling, so the free space is holes; then rounds of\n"
-	       "alloc 4 KiB (lowest hole) + alloc a size no hole holds + two frees\n");
+	       "buffer freed after filling, so the free space is holes; then rounds of\n"
+	       "alloc 4 KiB (a hole) + alloc a size no hole holds + two frees\n");
 	for (i = 0; i < 2; i++)
 		scale_one(who, heap, uc, n4k[i], false, reps);
 	for (i = 0; i < 2; i++)
