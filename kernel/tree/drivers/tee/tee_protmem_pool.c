@@ -15,8 +15,9 @@
  *    (pmx_take_dirty()), drops the lock, scrubs, and retakes the lock only
  *    to mark it clean; an allocation takes its range, drops the lock and
  *    scrubs the dirty pieces it took. Frees never wait for a scrub; an
- *    allocation waits only for a scrub of memory it is about to get (its
- *    first fit covers the claimed range, pmx_alloc() says -EBUSY).
+ *    allocation waits only for a scrub of memory it is about to get (the
+ *    range it would take covers the claimed range, pmx_alloc() says
+ *    -EBUSY).
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
