@@ -379,6 +379,34 @@ static void test_fresh_is_zero(struct ctx *c)
 }
 
 /*
+ * Decrypt random content into the whole of @pb; passes if it no longer
+ * digests as zeroes (@what names the buffer). Sets @zeros to the digest of
+ * @pb's size of zeroes.
+ */
+static void put_content(struct ctx *c, const struct pm_use_case *u,
+			const struct pm_prot *pb, const char *what,
+			uint8_t zeros[32])
+{
+	uint8_t key[16], iv[16], md[32];
+	struct pm_res r;
+
+	pm_rng_fill(&c->rng, key, 16);
+	pm_rng_fill(&c->rng, iv, 16);
+	pm_rng_fill(&c->rng, c->nrm.p + OFF_CT, MAX_CT);
+	r = load_key(c, c->key_id, key, 16);
+	if (pm_res_ok(&r))
+		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb->id, 0, pb->size,
+			    NULL);
+	if (pm_res_ok(&r))
+		r = digest(c, pb->id, 0, pb->size, 32, md, NULL);
+	pm_sha256_zeros(pb->size, zeros);
+	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
+		    "%s: content decrypted into %s", u->name, what))
+		pm_diag_res("load/decrypt/digest", &r);
+	clear_key(c, c->key_id);
+}
+
+/*
  * Content does not outlive its buffer: fill the start of a whole-pool
  * buffer, free it, and the next whole-pool buffer (the same memory)
  * digests as zeroes there.
@@ -386,7 +414,7 @@ static void test_fresh_is_zero(struct ctx *c)
 static void test_scrub_between_owners(struct ctx *c)
 {
 	const struct pm_use_case *u = pm_use_case(0);
-	uint8_t key[16], iv[16], md[32], want[32], zeros[32];
+	uint8_t want[32], zeros[32];
 	struct pm_pool_stats st;
 	struct pm_prot pb;
 	struct pm_res r;
@@ -403,19 +431,7 @@ static void test_scrub_between_owners(struct ctx *c)
 		tap_diag("alloc/register: %s", strerror(-ret));
 		return;
 	}
-	pm_rng_fill(&c->rng, key, 16);
-	pm_rng_fill(&c->rng, iv, 16);
-	pm_rng_fill(&c->rng, c->nrm.p + OFF_CT, MAX_CT);
-	r = load_key(c, c->key_id, key, 16);
-	if (pm_res_ok(&r))
-		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb.id, 0, pb.size, NULL);
-	if (pm_res_ok(&r))
-		r = digest(c, pb.id, 0, pb.size, 32, md, NULL);
-	pm_sha256_zeros(pb.size, zeros);
-	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
-		    "%s: content decrypted into the start of the pool", u->name))
-		pm_diag_res("load/decrypt/digest", &r);
-	clear_key(c, c->key_id);
+	put_content(c, u, &pb, "the start of the pool", zeros);
 	pm_prot_free(&pb);
 
 	ret = pm_wait_pool_clean(u->name, PM_CLEAN_TIMEOUT_MS, &st);
@@ -445,7 +461,7 @@ static void test_scrub_between_owners(struct ctx *c)
 static void test_scrub_small_reuse(struct ctx *c)
 {
 	const struct pm_use_case *u = pm_use_case(0);
-	uint8_t key[16], iv[16], md[32], zeros[32];
+	uint8_t md[32], zeros[32];
 	struct pm_pool_stats st, before, after;
 	struct pm_prot pb;
 	struct pm_res r;
@@ -462,19 +478,7 @@ static void test_scrub_small_reuse(struct ctx *c)
 		tap_diag("alloc/register: %s", strerror(-ret));
 		return;
 	}
-	pm_rng_fill(&c->rng, key, 16);
-	pm_rng_fill(&c->rng, iv, 16);
-	pm_rng_fill(&c->rng, c->nrm.p + OFF_CT, MAX_CT);
-	r = load_key(c, c->key_id, key, 16);
-	if (pm_res_ok(&r))
-		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb.id, 0, pb.size, NULL);
-	if (pm_res_ok(&r))
-		r = digest(c, pb.id, 0, pb.size, 32, md, NULL);
-	pm_sha256_zeros(pb.size, zeros);
-	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
-		    "%s: content decrypted into a small buffer", u->name))
-		pm_diag_res("load/decrypt/digest", &r);
-	clear_key(c, c->key_id);
+	put_content(c, u, &pb, "a small buffer", zeros);
 	pm_pool_stats(u->name, &before);
 	pm_prot_free(&pb);
 
