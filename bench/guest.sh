@@ -28,20 +28,28 @@ for alloc in genalloc pmx; do
 	$bench timed "$alloc" modprobe modprobe vtee carveout="$carveout" \
 		split="$split" allocator="$alloc" || { echo "bench: modprobe failed"; exit 1; }
 	dmesg | grep 'vtee vtee:' | tail -n 3
+	# The secure world's page-clearing primitives, timed as it started
+	sed -n 's/^\([a-z_0-9]*\) \([0-9]*\)$/bench: '"$alloc"' sw_clear_\1 \2 MiB\/s/p' \
+		/sys/bus/platform/devices/vtee/scrub_speed
+	echo "bench-info: $alloc scrubs with $(sed -n 's/^used //p' /sys/bus/platform/devices/vtee/scrub_speed)"
 	$bench settle "$alloc" --timeout 300 || exit 1
 	$bench protected "$alloc" --seed "$seed" --reps "$reps" || exit 1
 done
 # Dynamic pools: secure-video-record lent from CMA a chunk at a time
+# Three rounds, the chunk sizes taking turns, to see the run-to-run noise
+for round in 1 2 3; do
 for chunk in 1048576 4194304 16777216; do
 	echo
-	echo "#### dynamic pool, chunk $chunk"
+	echo "#### dynamic pool, chunk $chunk, round $round"
 	rmmod vtee || { echo "bench: rmmod vtee failed"; exit 1; }
 	# A dynamic use case gets no share of the carveout
 	modprobe vtee carveout="$carveout" split="${split%,secure-video-record=*}" \
 		allocator=pmx dynamic=secure-video-record chunk="$chunk" dynamic_max=67108864 ||
 		{ echo "bench: modprobe (dynamic) failed"; exit 1; }
 	$bench settle pmx --timeout 300 || exit 1
-	$bench dynamic pmx --use-case secure-video-record --reps "$reps" || exit 1
+	$bench dynamic pmx --use-case secure-video-record --reps "$reps" \
+		--round "$round" || exit 1
+done
 done
 echo
 echo "bench-info: kernel messages from tee/vtee during the run:"

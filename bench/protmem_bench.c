@@ -5,7 +5,7 @@
  *   protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]
  *                 [--batch N] [--only lat|fail|playback|churn|scale]
  *   protmem_bench reference [--reps N]
- *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]
+ *   protmem_bench dynamic ALLOCATOR --use-case UC [--reps N] [--round N]
  *   protmem_bench settle [WHO] [--timeout S]
  *   protmem_bench timed LABEL CMD [ARGS...]
  *
@@ -17,7 +17,8 @@
  * high occupancy. "reference" measures the same sizes on the system heap
  * and the CMA heap. "dynamic" measures a dynamic pool (vtee loaded with
  * dynamic=UC): the allocation that must lend a chunk, one that reuses a
- * lent chunk, and the free that reclaims the chunk. "settle" waits until every protected pool is clean
+ * lent chunk, and the free that reclaims the chunk (--round N > 1 suffixes
+ * its metrics with _rN, for repeated runs in one boot). "settle" waits until every protected pool is clean
  * (dirty == 0). "timed" runs a command and reports its wall time.
  *
  * Output: human-readable tables, then the figures again as lines
@@ -987,11 +988,11 @@ static void close_timed(int fd, struct samples *s)
 }
 
 /*
- * Fill the pool to @n live buffers (sizes from @size_of), freeing every
- * 12th buffer allocated on the way so that the free space is many holes,
- * not one block at the top; then time @reps rounds of: allocate a 4 KiB
- * buffer (it takes the lowest hole), allocate one of 2 holes' size (it
- * fits no hole), free both. The state is the same after every round.
+ * Fill the pool to @n live buffers (sizes from @size_of), then free every
+ * 12th buffer allocated so that the free space is many holes, not one
+ * block; then time @reps rounds of: allocate a 4 KiB buffer (it takes a
+ * hole: the lowest with first fit, the highest with pmx's two-ended fit),
+ * allocate one of 2 holes' size (it fits no hole), free both. The state is the same after every round.
  * Returns false if the pool could not hold @n buffers.
  */
 static bool scale_one(const char *who, int heap, const char *uc, size_t n,
@@ -1011,7 +1012,7 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 		die("out of memory");
 	must_clean(uc);
 	rng_seed(n);
-	while (live < n) {
+	while (made - made / 12 < n) {
 		size_t sz = mixed ? PAGE * (1 + rng() % 16) : PAGE;
 
 		fd = heap_alloc(heap, sz);
@@ -1019,12 +1020,17 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 			ok = false;
 			break;
 		}
-		if (++made % 12 == 0) {
-			close(fd);
-			continue;
-		}
-		fds[live++] = fd;
+		fds[made++] = fd;
 	}
+	/*
+	 * Every 12th freed only now: freed during the fill, each would be
+	 * taken again by the next allocation and no hole would remain.
+	 */
+	for (i = 11; i < made; i += 12) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	live = made - made / 12;
 	must_clean(uc);
 	for (r = 0; ok && r < reps; r++) {
 		t0 = now_ns();
@@ -1063,8 +1069,9 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 		printf("%-6s %7zu live: the pool holds only %zu\n",
 		       mixed ? "mixed" : "4 KiB", n, live);
 	}
-	for (i = 0; i < live; i++)
-		close(fds[i]);
+	for (i = 0; i < made; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(fds);
 	sample_free(&sa);
 	sample_free(&sb);
@@ -1082,8 +1089,8 @@ static void trace_scale(const char *who, int heap, const char *uc, int reps)
 	printf("\n== Scaling: live buffers in one pool, %s (%s); median / p99 ==\n",
 	       who, uc);
 	printf("4 KiB: n live 4 KiB buffers; mixed: n live buffers of 4-64 KiB; every 12th\n"
-	       "buffer freed while filling, so the free space is holes; then rounds of\n"
-	       "alloc 4 KiB (lowest hole) + alloc a size no hole holds + two frees\n");
+	       "buffer freed after filling, so the free space is holes; then rounds of\n"
+	       "alloc 4 KiB (a hole) + alloc a size no hole holds + two frees\n");
 	for (i = 0; i < 2; i++)
 		scale_one(who, heap, uc, n4k[i], false, reps);
 	for (i = 0; i < 2; i++)
@@ -1115,14 +1122,14 @@ static long long vtee_param(const char *name)
  * scrubbed and reclaimed, "reclaim"). Compare with the CMA heap's columns
  * of the reference part, same sizes, same boot.
  */
-static int mode_dynamic(const char *who, const char *uc, int reps)
+static int mode_dynamic(const char *who, const char *uc, int reps, int round)
 {
 	static const struct {
 		const char *name;
 		size_t size;
 	} dsz[] = { { "64KiB", 64 * KIB }, { "1MiB", MIB } };
 	long long chunk = vtee_param("chunk");
-	char heapname[128], m[96], cname[32];
+	char heapname[128], m[96], cname[32], rname[16] = "";
 	struct samples sf = { 0 }, ss = { 0 }, sfree = { 0 }, sr = { 0 };
 	double med, p99;
 	uint64_t t0;
@@ -1132,6 +1139,8 @@ static int mode_dynamic(const char *who, const char *uc, int reps)
 	if (chunk <= 0)
 		die("vtee has no chunk parameter");
 	snprintf(cname, sizeof(cname), "%lldKiB", chunk / (long long)KIB);
+	if (round > 1)
+		snprintf(rname, sizeof(rname), "_r%d", round);
 	snprintf(heapname, sizeof(heapname), "protected,%s", uc);
 	heap = heap_open(heapname);
 	printf("\n== Dynamic pool %s, chunk %s: median / p99 (us) ==\n", uc,
@@ -1156,8 +1165,8 @@ static int mode_dynamic(const char *who, const char *uc, int reps)
 		do {							\
 			sample_stats(&(smp), &med, &p99);		\
 			printf(" %10.1f / %9.1f", med, p99);		\
-			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median",	\
-				 cname, what, dsz[i].name);		\
+			snprintf(m, sizeof(m), "dyn_%s_%s_%s_median%s",	\
+				 cname, what, dsz[i].name, rname);	\
 			emit(who, m, med, "us");			\
 			sample_free(&(smp));				\
 		} while (0)
@@ -1377,7 +1386,7 @@ static void usage(void)
 		"usage: protmem_bench protected ALLOCATOR [--use-case UC] [--seed N] [--reps N]\n"
 		"                 [--batch N] [--only lat|fail|playback|churn|scale]\n"
 		"       protmem_bench reference [--reps N]\n"
-		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N]\n"
+		"       protmem_bench dynamic ALLOCATOR --use-case UC [--reps N] [--round N]\n"
 		"       protmem_bench settle [WHO] [--timeout S]\n"
 		"       protmem_bench timed WHO LABEL CMD [ARGS...]\n");
 	exit(2);
@@ -1388,7 +1397,7 @@ int main(int argc, char **argv)
 	const char *uc = "secure-video";
 	uint64_t seed = 42;
 	double timeout = 120;
-	int reps = 200, i;
+	int reps = 200, round = 1, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -1417,10 +1426,12 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--round"))
+			round = atoi(argv[++i]);
 		else
 			usage();
 	}
-	if (reps < 1 || batch < 0)
+	if (reps < 1 || batch < 0 || round < 1)
 		usage();
 	raise_nofile();
 	if (!strcmp(argv[1], "protected")) {
@@ -1431,7 +1442,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "reference"))
 		return mode_reference(reps);
 	if (!strcmp(argv[1], "dynamic") && argc > 2)
-		return mode_dynamic(argv[2], uc, reps);
+		return mode_dynamic(argv[2], uc, reps, round);
 	if (!strcmp(argv[1], "settle"))
 		return mode_settle(argc > 2 && argv[2][0] != '-' ? argv[2] : NULL,
 				   timeout);

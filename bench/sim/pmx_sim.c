@@ -29,7 +29,7 @@
  *
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
- * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-L] [-W] [-v]
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-P] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
  *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
@@ -37,12 +37,21 @@
  *       out of the pool) instead of taking it out while it scrubs
  *   -W  an allocation that fails while a chunk is out waits for it (it is
  *       put back clean) and tries once more
+ *   -T  pmx places requests of at most KIB from the top of the pool (its
+ *       top_max; 2048, as the static pool; 0: first fit for all)
+ *   -P  instead of the traces, time pmx's calls on the host in the bench's
+ *       scaling rounds at 1,000 and 60,000 live 4 KiB buffers
+ *
+ * "(a) allocs paying" is the share of trace (a)'s allocations that
+ * scrubbed dirty memory themselves or waited for a claimed range: the
+ * ones that make the allocation latency's tail.
  */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef PMX_C
 #define PMX_C "../../kernel/tree/drivers/tee/protmem/pmx.c"
@@ -70,6 +79,10 @@ static uint64_t scrub_rate;		/* bytes per call; S_INF: settled */
 static uint64_t chunk = MIB;
 static bool locked;			/* -L: scrub under the lock */
 static bool retry;			/* -W: a failure waits for the chunk */
+static uint64_t top_max = 2 * MIB;	/* -T: pmx places up to this from the top */
+static unsigned long busy_waits;	/* allocations that met a claimed range */
+static bool in_play;			/* in trace (a) */
+static unsigned long play_allocs, play_paid;	/* (a): allocations, those that scrubbed or waited */
 static struct pmx_pool pool;
 static uint64_t credit, fl_addr, fl_len;	/* scrubber and its chunk */
 static uint64_t sync_bytes;
@@ -97,6 +110,7 @@ static void sim_reset(void)
 	pmx_destroy(&pool);
 	if (pmx_init(&pool, POOL_BASE, POOL_SIZE, PAGE, false))
 		die("pmx_init");
+	pool.top_max = top_max;
 	credit = 0;
 	fl_len = 0;
 }
@@ -169,6 +183,8 @@ static bool ff_alloc(uint64_t size, uint64_t *addr)
 
 static bool sim_alloc(uint64_t size, uint64_t *addr)
 {
+	unsigned long waits;
+	uint64_t before;
 	bool ok;
 	int ret;
 
@@ -177,9 +193,12 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 		return ff_alloc(size, addr);
 	if (scrub_rate == S_INF)
 		scrub_all();
+	before = sync_bytes;
+	waits = busy_waits;
 	ret = pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
 	if (ret == -EBUSY) {
 		/* First fit lands on the chunk in flight: wait for it */
+		busy_waits++;
 		scrub_land();
 		ret = pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
 	}
@@ -188,6 +207,10 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 		/* -W: wait for the chunk in flight, then try once more */
 		scrub_land();
 		ok = !pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
+	}
+	if (in_play) {
+		play_allocs++;
+		play_paid += sync_bytes != before || busy_waits != waits;
 	}
 	scrub_tick();
 	return ok;
@@ -276,6 +299,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	memset(res, 0, sizeof(*res));
 	sim_reset();
 	rng_seed(seed);
+	in_play = true;
 	for (r = 0; r < rounds; r++) {
 		int nf = (int)rng_range(8, 16);
 		int depth = (int)rng_range(4, 8);
@@ -338,6 +362,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	}
 	for (i = 0; i < MAXBITS; i++)
 		t_free(&bits[i]);
+	in_play = false;
 }
 
 /* ---- trace (b): random churn ---- */
@@ -402,6 +427,61 @@ static void churn(uint64_t seed, struct churn_res *res)
 	}
 }
 
+/* ---- -P: host cost of the bench's scaling rounds, pmx only ---- */
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * As protmem_bench's scaling part: fill to @n live 4 KiB buffers, then
+ * free every 12th allocated (holes), all scrubbed; then rounds of alloc 4 KiB, alloc
+ * 8 KiB, free both, and scrub (pmx_take_dirty()/pmx_put_clean()) what they
+ * left dirty, untimed. Prints the mean of each timed call.
+ */
+static void scale_host(uint64_t n, int rounds)
+{
+	static uint64_t hole[NPAGES / 12 + 1];
+	double t, ta = 0, tb = 0, tf = 0;
+	uint64_t made = 0, nholes = 0, a, b, x, l;
+	int r;
+
+	sim_reset();
+	while (made - made / 12 < n) {
+		if (pmx_alloc(&pool, PAGE, 0, &a, NULL, NULL))
+			die("scale: pool full");
+		if (++made % 12 == 0)
+			hole[nholes++] = a;
+	}
+	/* Freed after the fill, so that they stay holes */
+	while (nholes)
+		pmx_free(&pool, hole[--nholes], PAGE);
+	while (!pmx_take_dirty(&pool, POOL_SIZE, &x, &l))
+		pmx_put_clean(&pool, x, l);
+	for (r = 0; r < rounds; r++) {
+		t = now_us();
+		if (pmx_alloc(&pool, PAGE, 0, &a, scrub_cb, NULL))
+			die("scale: alloc");
+		ta += now_us() - t;
+		t = now_us();
+		if (pmx_alloc(&pool, 2 * PAGE, 0, &b, scrub_cb, NULL))
+			die("scale: alloc big");
+		tb += now_us() - t;
+		t = now_us();
+		pmx_free(&pool, a, PAGE);
+		pmx_free(&pool, b, 2 * PAGE);
+		tf += now_us() - t;
+		while (!pmx_take_dirty(&pool, POOL_SIZE, &x, &l))
+			pmx_put_clean(&pool, x, l);
+	}
+	printf("| %6" PRIu64 " | %6lu | %.3f | %.3f | %.3f |\n", n,
+	       pool.nr_extents, ta / rounds, tb / rounds, tf / rounds / 2);
+}
+
 /* ---- driver ---- */
 
 static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
@@ -413,6 +493,7 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 	int i, t;
 
 	sync_bytes = 0;
+	play_allocs = play_paid = 0;
 	for (i = 0; i < nseeds; i++) {
 		playback(seed0 + i, &pr);
 		churn(seed0 + i, &cr);
@@ -430,10 +511,11 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 			       pr.bound_largest, cr.success[1]);
 	}
 	sync_mib = (double)sync_bytes / MIB / nseeds;
-	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f |\n",
+	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f | %5.1f %% |\n",
 	       label, fit / nseeds, bf / nseeds, bl / nseeds, pf / nseeds,
 	       succ[0] / nseeds, succ[1] / nseeds, bytes[1] / nseeds,
-	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib);
+	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib,
+	       play_allocs ? 100.0 * play_paid / play_allocs : 0.0);
 }
 
 int main(int argc, char **argv)
@@ -441,7 +523,7 @@ int main(int argc, char **argv)
 	char rates[256] = "0,256,1024,inf", *tok, *save = NULL, label[64];
 	uint64_t seed = 42;
 	int nseeds = 1, i;
-	bool verbose = false;
+	bool verbose = false, scale = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc)
@@ -456,20 +538,35 @@ int main(int argc, char **argv)
 			locked = true;
 		else if (!strcmp(argv[i], "-W"))
 			retry = true;
+		else if (!strcmp(argv[i], "-T") && i + 1 < argc)
+			top_max = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-P"))
+			scale = true;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-L] [-W] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-P] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
-	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
-	       seed, seed + nseeds - 1, POOL_SIZE / MIB, (uint64_t)(chunk / KIB),
+	if (scale) {
+		kind = PMX;
+		printf("pmx on the host, top_max %" PRIu64 " KiB: mean us per call\n\n",
+		       (uint64_t)(top_max / KIB));
+		printf("| live | extents | alloc 4 KiB | alloc 8 KiB | free |\n|---|---|---|---|---|\n");
+		scale_host(1000, 200000);
+		scale_host(60000, 200000);
+		pmx_destroy(&pool);
+		return 0;
+	}
+	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, pmx top_max %" PRIu64 " KiB, scrubber chunk %" PRIu64 " KiB%s\n\n",
+	       seed, seed + nseeds - 1, POOL_SIZE / MIB,
+	       (uint64_t)(top_max / KIB), (uint64_t)(chunk / KIB),
 	       locked ? ", scrubbed under the lock" :
 	       retry ? ", claimed while scrubbed, failures wait for it" :
 	       ", claimed while scrubbed (first fit on it waits)");
-	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB | (a) allocs paying |\n");
+	printf("|---|---|---|---|---|---|---|---|---|\n");
 	kind = FIRST_FIT;
 	run("first fit (genalloc)", seed, nseeds, verbose);
 	kind = PMX;

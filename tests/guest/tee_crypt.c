@@ -6,7 +6,8 @@
  * that protected range must equal the digest of the plaintext -- without
  * the plaintext ever being readable by the normal world. Also: counter
  * carries, a fresh (scrubbed) buffer digests as zeroes, memory is scrubbed
- * between owners, and the documented errors. The TA works on whole
+ * between owners (a whole-pool buffer after the background scrub, a small
+ * one taken again at once), and the documented errors. The TA works on whole
  * buffers only (docs/threat-model.md): DECRYPT rewrites the whole output
  * buffer (zeros after the plaintext) and DIGEST hashes a whole buffer; a
  * window of a buffer is TEEC_ERROR_BAD_PARAMETERS. It reads secure-video
@@ -378,6 +379,34 @@ static void test_fresh_is_zero(struct ctx *c)
 }
 
 /*
+ * Decrypt random content into the whole of @pb; passes if it no longer
+ * digests as zeroes (@what names the buffer). Sets @zeros to the digest of
+ * @pb's size of zeroes.
+ */
+static void put_content(struct ctx *c, const struct pm_use_case *u,
+			const struct pm_prot *pb, const char *what,
+			uint8_t zeros[32])
+{
+	uint8_t key[16], iv[16], md[32];
+	struct pm_res r;
+
+	pm_rng_fill(&c->rng, key, 16);
+	pm_rng_fill(&c->rng, iv, 16);
+	pm_rng_fill(&c->rng, c->nrm.p + OFF_CT, MAX_CT);
+	r = load_key(c, c->key_id, key, 16);
+	if (pm_res_ok(&r))
+		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb->id, 0, pb->size,
+			    NULL);
+	if (pm_res_ok(&r))
+		r = digest(c, pb->id, 0, pb->size, 32, md, NULL);
+	pm_sha256_zeros(pb->size, zeros);
+	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
+		    "%s: content decrypted into %s", u->name, what))
+		pm_diag_res("load/decrypt/digest", &r);
+	clear_key(c, c->key_id);
+}
+
+/*
  * Content does not outlive its buffer: fill the start of a whole-pool
  * buffer, free it, and the next whole-pool buffer (the same memory)
  * digests as zeroes there.
@@ -385,7 +414,7 @@ static void test_fresh_is_zero(struct ctx *c)
 static void test_scrub_between_owners(struct ctx *c)
 {
 	const struct pm_use_case *u = pm_use_case(0);
-	uint8_t key[16], iv[16], md[32], want[32], zeros[32];
+	uint8_t want[32], zeros[32];
 	struct pm_pool_stats st;
 	struct pm_prot pb;
 	struct pm_res r;
@@ -402,19 +431,7 @@ static void test_scrub_between_owners(struct ctx *c)
 		tap_diag("alloc/register: %s", strerror(-ret));
 		return;
 	}
-	pm_rng_fill(&c->rng, key, 16);
-	pm_rng_fill(&c->rng, iv, 16);
-	pm_rng_fill(&c->rng, c->nrm.p + OFF_CT, MAX_CT);
-	r = load_key(c, c->key_id, key, 16);
-	if (pm_res_ok(&r))
-		r = decrypt(c, c->key_id, iv, 16, MAX_CT, pb.id, 0, pb.size, NULL);
-	if (pm_res_ok(&r))
-		r = digest(c, pb.id, 0, pb.size, 32, md, NULL);
-	pm_sha256_zeros(pb.size, zeros);
-	if (!tap_ok(c->t, pm_res_ok(&r) && memcmp(md, zeros, 32),
-		    "%s: content decrypted into the start of the pool", u->name))
-		pm_diag_res("load/decrypt/digest", &r);
-	clear_key(c, c->key_id);
+	put_content(c, u, &pb, "the start of the pool", zeros);
 	pm_prot_free(&pb);
 
 	ret = pm_wait_pool_clean(u->name, PM_CLEAN_TIMEOUT_MS, &st);
@@ -432,6 +449,55 @@ static void test_scrub_between_owners(struct ctx *c)
 		pm_diag_res("DIGEST", &r);
 		pm_diag_md("got ", want);
 	}
+	pm_prot_free(&pb);
+}
+
+/*
+ * The same for a small buffer taken again at once: pmx places buffers of
+ * up to 2 MiB at the top of the pool, last fit, so the next buffer of the
+ * same size lands on the memory just freed, dirty unless the background
+ * scrubber got there first. Either way its next owner reads zeroes.
+ */
+static void test_scrub_small_reuse(struct ctx *c)
+{
+	const struct pm_use_case *u = pm_use_case(0);
+	uint8_t md[32], zeros[32];
+	struct pm_pool_stats st, before, after;
+	struct pm_prot pb;
+	struct pm_res r;
+	int ret;
+
+	if (pm_wait_pool_clean(u->name, PM_CLEAN_TIMEOUT_MS, &st)) {
+		tap_ok(c->t, 0, "%s: pool clean for the reuse test", u->name);
+		pm_diag_stats(u->name, &st);
+		return;
+	}
+	ret = pm_prot_new(c->tee, u->heap, PROT_SIZE, &pb);
+	if (!tap_ok(c->t, ret == 0, "%s: a small buffer for the reuse test",
+		    u->name)) {
+		tap_diag("alloc/register: %s", strerror(-ret));
+		return;
+	}
+	put_content(c, u, &pb, "a small buffer", zeros);
+	pm_pool_stats(u->name, &before);
+	pm_prot_free(&pb);
+
+	/* At once, no wait for the scrubber */
+	ret = pm_prot_new(c->tee, u->heap, PROT_SIZE, &pb);
+	if (!tap_ok(c->t, ret == 0, "%s: the same size again at once", u->name)) {
+		tap_diag("alloc/register: %s", strerror(-ret));
+		return;
+	}
+	pm_pool_stats(u->name, &after);
+	r = digest(c, pb.id, 0, pb.size, 32, md, NULL);
+	if (!tap_ok(c->t, pm_res_ok(&r) && !memcmp(md, zeros, 32),
+		    "%s: its next owner reads zeroes, not the old content",
+		    u->name)) {
+		pm_diag_res("DIGEST", &r);
+		pm_diag_md("got ", md);
+	}
+	tap_diag("%s: %" PRIu64 " bytes scrubbed on the allocation path meanwhile",
+		 u->name, after.scrubbed_sync - before.scrubbed_sync);
 	pm_prot_free(&pb);
 }
 
@@ -482,6 +548,7 @@ int main(void)
 		tap_diag("alloc/register: %s", strerror(-ret));
 	pm_prot_free(&pb);
 	test_scrub_between_owners(&c);
+	test_scrub_small_reuse(&c);
 
 out:
 	clear_key(&c, c.key_id);

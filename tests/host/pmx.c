@@ -306,6 +306,52 @@ static void test_first_fit(struct tap *t)
 	pmx_destroy(&p);
 }
 
+static void test_two_ended(struct tap *t)
+{
+	struct scrub_log log = { 0 };
+	u64 big = 0, small = 0, s2 = 0, al = 0, c = 0, d = 0;
+	struct pmx_pool p;
+
+	pmx_init(&p, BASE, 32 * G, G, false);
+	pmx_set_top_max(&p, 2 * G);
+	tap_ok(t, !pmx_alloc(&p, G, 0, &small, NULL, NULL) &&
+	       small == BASE + 31 * G &&
+	       !pmx_alloc(&p, 4 * G, 0, &big, NULL, NULL) && big == BASE &&
+	       !pmx_alloc(&p, 2 * G, 0, &s2, NULL, NULL) &&
+	       s2 == BASE + 29 * G && !pmx_check(&p),
+	       "two-ended: up to top_max from the top, larger from the bottom");
+	tap_ok(t, !pmx_alloc(&p, G, 4 * G, &al, NULL, NULL) &&
+	       al == BASE + 4 * G,
+	       "two-ended: an aligned small request goes to the bottom");
+	pmx_free(&p, small, G);
+	tap_ok(t, !pmx_alloc(&p, G, 0, &small, scrub_rec, &log) &&
+	       small == BASE + 31 * G && log.n == 1 &&
+	       log.addr[0] == small && log.len[0] == G,
+	       "two-ended: the just-freed top buffer is reused and scrubbed");
+	pmx_destroy(&p);
+
+	/* The top run: [26,30) clean, [30,32) dirty */
+	pmx_init(&p, BASE, 32 * G, G, false);
+	pmx_set_top_max(&p, 4 * G);
+	pmx_alloc(&p, 26 * G, 0, &big, NULL, NULL);	/* [0,26) */
+	pmx_alloc(&p, 4 * G, 0, &c, NULL, NULL);	/* [28,32) */
+	pmx_alloc(&p, 2 * G, 0, &d, NULL, NULL);	/* [26,28) */
+	tap_ok(t, big == BASE && c == BASE + 28 * G && d == BASE + 26 * G,
+	       "two-ended: each small request below the previous one");
+	pmx_free(&p, d, 2 * G);
+	scrub_all(&p);
+	pmx_free(&p, c, 4 * G);
+	pmx_take_dirty(&p, 2 * G, &c, &d);
+	pmx_put_clean(&p, c, d);
+	log.n = 0;
+	tap_ok(t, !pmx_alloc(&p, 3 * G, 0, &s2, scrub_rec, &log) &&
+	       s2 == BASE + 29 * G && log.n == 1 &&
+	       log.addr[0] == BASE + 30 * G && log.len[0] == 2 * G &&
+	       pool_is(&p, 3 * G, 0, 29 * G, 1),
+	       "two-ended: a clean+dirty run at the top, only its dirty piece scrubbed");
+	pmx_destroy(&p);
+}
+
 /* Pages [0,2) clean, [2,4) dirty, [4,6) clean. */
 static void make_mixed(struct pmx_pool *p)
 {
@@ -629,12 +675,13 @@ struct model {
 	struct range takes[NG];
 	int ntakes;
 	u64 rng;
+	u64 top_max;	/* the pool's: up to this from the top */
 	unsigned long n_alloc, n_nomem, n_busy, n_free, n_bad, n_take, n_put;
 };
 
 /* What went wrong, counted per property. */
 enum {
-	F_PLACE,	/* overlap, outside the pool, misaligned, not first fit */
+	F_PLACE,	/* overlap, outside the pool, misaligned, misplaced */
 	F_SCRUB,	/* scrub not exactly the dirty pieces handed out */
 	F_RESULT,	/* unexpected return value */
 	F_ACCOUNT,	/* counters differ from the model */
@@ -646,7 +693,7 @@ enum {
 };
 
 static const char *const f_name[F_MAX] = {
-	"allocations never overlap, stay in the pool, aligned, first fit",
+	"allocations never overlap, stay in the pool, aligned, two-ended fit",
 	"scrub is called exactly for the dirty granules handed out",
 	"every return value is the one the model expects",
 	"byte counters match the model after every operation",
@@ -731,6 +778,27 @@ static u64 model_first_fit(struct model *m, int n)
 			return MBASE + (u64)(i + 1 - n) * G;
 	}
 	return 0;
+}
+
+/* The start of the last @n granules of the highest run of @n or more. */
+static u64 model_last_fit(struct model *m, int n)
+{
+	int i, run = 0;
+
+	for (i = NG - 1; i >= 0; i--) {
+		run = in_run(m, i) ? run + 1 : 0;
+		if (run == n)
+			return MBASE + (u64)(i + run - n) * G;
+	}
+	return 0;
+}
+
+/* Where pmx must place @n granules with granule alignment. */
+static u64 model_place(struct model *m, int n)
+{
+	if ((u64)n * G <= m->top_max)
+		return model_last_fit(m, n);
+	return model_first_fit(m, n);
 }
 
 static u64 model_dirty_run(struct model *m, int i)
@@ -824,7 +892,8 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 
 	snap_take(p, &before);
 	ret = pmx_alloc(p, size, align, &a, model_scrub, m);
-	ff = model_first_fit(m, (int)pages);
+	ff = ea == G ? model_place(m, (int)pages) :
+		       model_first_fit(m, (int)pages);
 	for (i = 0, busy = false; ff && i < pages; i++)
 		busy |= m->st[gidx(ff) + i] == M_SCRUB;
 	if (ret == -EBUSY) {
@@ -856,8 +925,8 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 	}
 	if (m->scrub_bad)
 		fail(F_SCRUB, op, "scrub range outside the pool");
-	if (ea == G && a != model_first_fit(m, (int)pages))
-		fail(F_PLACE, op, "alloc: not the lowest run that fits");
+	if (ea == G && a != ff)
+		fail(F_PLACE, op, "alloc: not the run two-ended fit chooses");
 	for (i = 0; i < NG; i++) {
 		bool in = i >= (u64)gidx(a) && i < gidx(a) + pages;
 
@@ -1020,7 +1089,8 @@ static void op_put(struct model *m, struct pmx_pool *p, unsigned long op,
 	m->takes[k] = m->takes[--m->ntakes];
 }
 
-static void test_model(struct tap *t, u64 seed, unsigned long ops)
+static void test_model(struct tap *t, u64 seed, unsigned long ops,
+		       u64 top_max)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned long op, injected = 0;
@@ -1028,13 +1098,17 @@ static void test_model(struct tap *t, u64 seed, unsigned long ops)
 	u64 r, a, l;
 	int i, ret;
 
-	tap_diag("model check: seed %" PRIu64 ", %lu ops, %d granules",
-		 seed, ops, NG);
+	tap_diag("model check: seed %" PRIu64 ", %lu ops, %d granules, top_max %" PRIu64 " granules",
+		 seed, ops, NG, top_max / G);
 	m->rng = seed ? seed : 1;
+	m->top_max = top_max;
+	memset(fails, 0, sizeof(fails));
 	ret = pmx_init(&p, MBASE, NG * G, G, rnd_below(m, 2));
+	pmx_set_top_max(&p, top_max);
 	for (i = 0; i < NG; i++)
 		m->st[i] = p.dirty ? M_DIRTY : M_CLEAN;
-	tap_ok(t, !ret, "model: pool initialized");
+	tap_ok(t, !ret, "model (top_max %" PRIu64 "): pool initialized",
+	       top_max / G);
 
 	for (op = 0; op < ops; op++) {
 		bool inject = rnd_below(m, 100) < 3;
@@ -1099,6 +1173,7 @@ int main(int argc, char **argv)
 	test_bad_sizes(&t);
 	test_align(&t);
 	test_first_fit(&t);
+	test_two_ended(&t);
 	test_coalesce(&t);
 	test_bad_free(&t);
 	test_scrubber(&t);
@@ -1108,6 +1183,7 @@ int main(int argc, char **argv)
 	test_walk(&t);
 	test_align_scan(&t);
 	test_kmalloc_failure(&t);
-	test_model(&t, seed, ops);
+	test_model(&t, seed, ops, 0);
+	test_model(&t, seed, ops, 8 * G);
 	return tap_done(&t);
 }

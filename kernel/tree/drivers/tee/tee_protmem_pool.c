@@ -4,8 +4,10 @@
  *
  * A static pool manages a carveout (a physical range the normal world never
  * maps) with one of two allocators:
- *  - pmx: free extents in an augmented address tree, first fit over runs
- *    of adjacent free memory, longest run known in O(1), aware of clean
+ *  - pmx: free extents in an augmented address tree, two-ended fit over
+ *    runs of adjacent free memory (buffers up to TEE_PROTMEM_TOP_MAX from
+ *    the top, larger ones from the bottom), longest run known in O(1),
+ *    aware of clean
  *    (scrubbed) and dirty (freed) memory. Freed ranges are scrubbed in the
  *    background by a work item; an allocation scrubs synchronously only
  *    the dirty pieces it takes, i.e. when the scrubber has not caught up.
@@ -13,8 +15,9 @@
  *    (pmx_take_dirty()), drops the lock, scrubs, and retakes the lock only
  *    to mark it clean; an allocation takes its range, drops the lock and
  *    scrubs the dirty pieces it took. Frees never wait for a scrub; an
- *    allocation waits only for a scrub of memory it is about to get (its
- *    first fit covers the claimed range, pmx_alloc() says -EBUSY).
+ *    allocation waits only for a scrub of memory it is about to get (the
+ *    range it would take covers the claimed range, pmx_alloc() says
+ *    -EBUSY).
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -50,6 +53,15 @@
  * docs/bench.md): an allocation that needs it waits for at most one chunk.
  */
 #define TEE_PROTMEM_SCRUB_CHUNK	SZ_256K
+
+/*
+ * pmx places buffers of at most this size from the top of the pool and
+ * larger ones from the bottom: bitstreams and metadata (up to 2 MiB) stay
+ * apart from frames (a 1080p NV12 frame is 3 MiB), so that freeing the
+ * frames at a resolution switch leaves one long run. bench/sim/pmx_sim.c
+ * tried 64 KiB to 3 MiB; 2 to 2.5 MiB was best (docs/bench.md).
+ */
+#define TEE_PROTMEM_TOP_MAX	SZ_2M
 
 /* Who holds the pool lock, for the lock statistics */
 enum tee_protmem_lock_user {
@@ -824,6 +836,7 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 		ret = pmx_init(&sp->pmx, base, size, PAGE_SIZE, true);
 		if (ret)
 			goto err;
+		pmx_set_top_max(&sp->pmx, TEE_PROTMEM_TOP_MAX);
 		break;
 	case TEE_PROTMEM_ALLOC_GENALLOC:
 		ret = -ENOMEM;

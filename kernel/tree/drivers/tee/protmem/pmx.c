@@ -26,15 +26,21 @@
  * run, the lowest run of a given length and the lowest dirty extent are
  * found in O(log n).
  *
- * Placement: first fit over runs. pmx_alloc() takes the start of the
- * lowest run that holds the range, whatever the state of its extents; the
- * dirty pieces taken are scrubbed in the caller's context, the clean ones
- * are not. Placement thus does not depend on how far the scrubber got:
- * given the same free ranges, pmx places exactly as a first-fit bitmap
- * (lib/genalloc's gen_pool_first_fit) does, which packs buffers at the low
- * end and keeps the top of the pool contiguous (bench/sim/pmx_sim.c and
- * docs/bench.md measure why: best fit over clean extents first fragmented
- * the pool whenever the scrubber lagged). A background scrubber moves DIRTY
+ * Placement: two-ended fit over runs. pmx_alloc() takes the start of the
+ * lowest run that holds the range (first fit), or, for a request of at
+ * most top_max bytes (pmx_set_top_max(); the static pool places buffers of
+ * up to 2 MiB so), the end of the highest run that holds it (last fit),
+ * whatever the state of the run's extents; the dirty pieces taken are
+ * scrubbed in the caller's context, the clean ones are not. Placement thus
+ * does not depend on how far the scrubber got. With top_max = 0, given the
+ * same free ranges, pmx places exactly as a first-fit bitmap (lib/genalloc's
+ * gen_pool_first_fit) does, which packs buffers at the low end. Two-ended
+ * placement keeps the small, short-lived buffers (bitstreams) at the top,
+ * apart from the frames packed at the bottom, so that freeing the frames
+ * leaves one long run: bench/sim/pmx_sim.c and docs/bench.md measure it
+ * (120 of 121 4K frames at the resolution switches against first fit's 113;
+ * best fit over clean extents first fragmented the pool whenever the
+ * scrubber lagged). A background scrubber moves DIRTY
  * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
  * where the next allocations go, so allocations normally do not pay for
  * scrubbing. A claimed range stays part of its run: an allocation whose
@@ -43,8 +49,9 @@
  *
  * Cost (n = free extents, k = extents the range handed out covers; k = 1
  * unless the range spans a clean/dirty boundary):
- *   pmx_alloc()            O(k log n); refused in O(1) when no run is long
- *                          enough. With an alignment above the granule: the
+ *   pmx_alloc()            O(k log n), from either end; refused in O(1) when
+ *                          no run is long enough. With an alignment above
+ *                          the granule (always from the bottom): the
  *                          lowest run if the range fits at its first aligned
  *                          address, else the lowest run certain to hold it
  *                          (length >= size + align - granule), else a walk
@@ -436,6 +443,11 @@ int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty)
 	return 0;
 }
 
+void pmx_set_top_max(struct pmx_pool *p, u64 top_max)
+{
+	p->top_max = top_max;
+}
+
 void pmx_destroy(struct pmx_pool *p)
 {
 	struct pmx_extent *e, *tmp;
@@ -447,57 +459,76 @@ void pmx_destroy(struct pmx_pool *p)
 	*p = (struct pmx_pool){ };
 }
 
-/* Might a run starting at @cs and flowing into @l reach @need in @l? */
-static bool pmx_runs_reach(const struct pmx_extent *l, bool carry, u64 cs,
-			   u64 ce, u64 need)
+/*
+ * A subtree's edge on one side and the bytes of the run at that edge
+ * (@high: its last address and the run ending there; else its first
+ * address and the run starting there).
+ */
+static u64 pmx_edge(const struct pmx_extent *t, bool high)
 {
-	if (l->sub.max >= need)
-		return true;
-	return carry && ce == l->sub.first &&
-	       l->sub.first + l->sub.pre - cs >= need;
+	return high ? t->sub.last : t->sub.first;
+}
+
+static u64 pmx_edge_run(const struct pmx_extent *t, bool high)
+{
+	return high ? t->sub.suf : t->sub.pre;
 }
 
 /*
- * First fit over runs: the lowest run of adjacent free extents (either
- * state) of at least @need bytes. Returns the extent in which its first
- * @need bytes end and sets *@run_start; NULL if no run is that long.
- * O(log n): one descent, guided by the runs of each subtree.
+ * First fit over runs (@high false): the lowest run of adjacent free
+ * extents (either state) of at least @need bytes; returns the extent in
+ * which its first @need bytes end and sets *@edge to the run's start.
+ * Last fit (@high true): the highest such run; returns the extent in which
+ * its last @need bytes start and sets *@edge to the run's end. NULL if no
+ * run is that long. O(log n): one descent, guided by the runs of each
+ * subtree, into the near child (left, or right if @high) whenever it can
+ * hold the answer.
  */
 static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
-				       u64 *run_start)
+				       bool high, u64 *edge)
 {
 	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *l;
+	const struct pmx_extent *near;
 	struct pmx_extent *e;
-	bool carry = false;	/* a run [cs, ce) ends before the subtree */
-	u64 cs = 0, ce = 0, rs;
+	/*
+	 * If @carry, the run being followed: @clen bytes that end at @cedge
+	 * just below the subtree (start there just above it, if @high)
+	 */
+	bool carry = false;
+	u64 cedge = 0, clen = 0, len, e_near, e_far;
 
 	if (!n || pmx_addr_entry(n)->sub.max < need)
 		return NULL;
 	while (n) {
 		e = pmx_addr_entry(n);
-		l = pmx_addr_entry(n->rb_left);
-		if (l && pmx_runs_reach(l, carry, cs, ce, need)) {
-			n = n->rb_left;
+		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
+		/* The near side holds a long enough run, or completes ours */
+		if (near && (near->sub.max >= need ||
+			     (carry && cedge == pmx_edge(near, high) &&
+			      clen + pmx_edge_run(near, high) >= need))) {
+			n = high ? n->rb_right : n->rb_left;
 			continue;
 		}
-		/* The start of the run that holds @e */
-		rs = e->start;
-		if (l && l->sub.last == e->start) {
-			rs = l->sub.last - l->sub.suf;
-			if (rs == l->sub.first && carry && ce == rs)
-				rs = cs;
-		} else if (!l && carry && ce == e->start) {
-			rs = cs;
+		/* The run through @e: its bytes on the near side of @e */
+		e_near = high ? pmx_end(e) : e->start;
+		e_far = high ? e->start : pmx_end(e);
+		len = 0;
+		if (near && pmx_edge(near, !high) == e_near) {
+			len = pmx_edge_run(near, !high);
+			if (len == near->sub.last - near->sub.first && carry &&
+			    cedge == pmx_edge(near, high))
+				len += clen;
+		} else if (!near && carry && cedge == e_near) {
+			len = clen;
 		}
-		if (pmx_end(e) - rs >= need) {
-			*run_start = rs;
+		if (len + e->len >= need) {
+			*edge = high ? e_near + len : e_near - len;
 			return e;
 		}
 		carry = true;
-		cs = rs;
-		ce = pmx_end(e);
-		n = n->rb_right;
+		cedge = e_far;
+		clen = len + e->len;
+		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
 }
@@ -608,16 +639,31 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		goto out;
 
 	/*
+	 * Two-ended: requests of at most top_max bytes (granule aligned) go
+	 * to the end of the highest run that holds them (last fit), larger
+	 * ones to the start of the lowest (first fit).
+	 */
+	if (size <= p->top_max && align == p->granule) {
+		first = pmx_run_find(p, size, true, &end);
+		if (!first) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		a = end - size;
+		last = pmx_below(p, end);
+		goto take;
+	}
+	/*
 	 * First fit over runs. Aligned: the lowest run if the range fits at
 	 * its first aligned address, else the lowest run certain to hold it,
 	 * else a walk.
 	 */
-	last = pmx_run_find(p, size, &rs);
+	last = pmx_run_find(p, size, false, &rs);
 	if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
 		last = NULL;
 	if (!last && align > p->granule &&
 	    !check_add_overflow(size, align - p->granule, &need)) {
-		last = pmx_run_find(p, need, &rs);
+		last = pmx_run_find(p, need, false, &rs);
 		if (last && !pmx_fit(rs, pmx_end(last) - rs, size, align, &a))
 			last = NULL;
 	}
@@ -634,6 +680,7 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		    !((end - size) & (align - 1)))
 			a = end - size;
 	}
+take:
 	/*
 	 * Being scrubbed: wait for the scrubber rather than place elsewhere,
 	 * so that placement does not depend on how far it got.

@@ -32,6 +32,10 @@ struct pmx_extent;
  *                 (free of either state, or claimed) in its subtree and
  *                 whether it holds dirty memory
  * @spare:         preallocated nodes, singly linked
+ * @top_max:       requests of at most this many bytes (granule aligned)
+ *                 are placed from the top of the pool, larger ones from the
+ *                 bottom; 0 (pmx_init()'s default): all from the bottom.
+ *                 Set with pmx_set_top_max()
  *
  * All fields are read-only for the caller; read them under the caller's lock.
  * @size == @free + @allocated + @scrubbing at all times.
@@ -50,6 +54,7 @@ struct pmx_pool {
 	unsigned long nr_spare;
 	struct rb_root by_addr;
 	struct pmx_extent *spare;
+	u64 top_max;
 };
 
 /**
@@ -67,6 +72,22 @@ struct pmx_pool {
  * u64); -ENOMEM if the first node cannot be allocated.
  */
 int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty);
+
+/**
+ * pmx_set_top_max() - place small requests from the top of the pool
+ * @p:       pool
+ * @top_max: requests of at most this many bytes, with no alignment above
+ *           the granule, take the end of the highest run that holds them
+ *           (last fit); larger ones keep first fit from the bottom. 0 turns
+ *           it off (the default).
+ *
+ * Two-ended placement keeps short-lived small buffers (bitstreams,
+ * metadata) away from the low end, where large ones (frames) are packed,
+ * so that freeing the frames leaves one long run (docs/bench.md measures
+ * it). Takes effect for the next pmx_alloc(); call it under the caller's
+ * lock like every other call.
+ */
+void pmx_set_top_max(struct pmx_pool *p, u64 top_max);
 
 /**
  * pmx_destroy() - free every node of a pool
@@ -90,8 +111,10 @@ void pmx_destroy(struct pmx_pool *p);
  *         NULL means the caller accepts dirty memory.
  * @ctx:   passed to @scrub
  *
- * First fit: takes the start of the lowest-address run of adjacent
- * extents, free of either state or claimed, that holds the range (with an
+ * Two-ended fit over runs of adjacent extents, free of either state or
+ * claimed: a range of at most @p->top_max bytes with granule alignment
+ * takes the end of the highest run that holds it (last fit); any other
+ * range takes the start of the lowest run that holds it (first fit; with an
  * alignment above the granule, see pmx.c). Only the dirty pieces of the
  * range are scrubbed; remainders stay free with their state. If the range
  * would cover a claimed range (being scrubbed by pmx_take_dirty()'s

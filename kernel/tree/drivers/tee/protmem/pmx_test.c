@@ -303,6 +303,67 @@ static void pmx_test_first_fit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a, h3 + 4 * PMX_G);
 }
 
+/* Small requests from the top, larger ones and aligned ones from the bottom. */
+static void pmx_test_two_ended(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	u64 small = 0, big = 0, s2 = 0, al = 0;
+
+	pmx_test_pool(test, 0, 32, false);
+	pmx_set_top_max(&c->p, 2 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, PMX_G, 0, &small, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, small, PMX_BASE + 31 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 4 * PMX_G, 0, &big, NULL, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, big, PMX_BASE);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 2 * PMX_G, 0, &s2, NULL, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, s2, PMX_BASE + 29 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, PMX_G, 4 * PMX_G, &al, NULL,
+					NULL), 0);
+	KUNIT_EXPECT_EQ(test, al, PMX_BASE + 4 * PMX_G);
+
+	/* The just-freed top buffer is reused: its dirty bytes scrubbed */
+	KUNIT_ASSERT_EQ(test, pmx_free(&c->p, small, PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, PMX_G, 0, &small, pmx_test_scrub,
+					c), 0);
+	KUNIT_EXPECT_EQ(test, small, PMX_BASE + 31 * PMX_G);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 1U);
+	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], small);
+	KUNIT_EXPECT_EQ(test, c->scrub_len[0], PMX_G);
+	pmx_test_expect(test, &c->p, 24 * PMX_G, 0, 8 * PMX_G, 1);
+}
+
+/* Last fit over a clean+dirty run scrubs only the dirty piece it takes. */
+static void pmx_test_two_ended_mixed(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	u64 big = 0, a = 0, b = 0, l = 0;
+
+	pmx_test_pool(test, 0, 32, false);
+	pmx_set_top_max(&c->p, 4 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 26 * PMX_G, 0, &big, NULL, NULL),
+			0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 4 * PMX_G, 0, &a, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 2 * PMX_G, 0, &b, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, a, PMX_BASE + 28 * PMX_G);
+	KUNIT_EXPECT_EQ(test, b, PMX_BASE + 26 * PMX_G);
+	/* [26,30) clean, [30,32) dirty: one run */
+	KUNIT_ASSERT_EQ(test, pmx_free(&c->p, b, 2 * PMX_G), 0);
+	pmx_test_scrub_all(&c->p);
+	KUNIT_ASSERT_EQ(test, pmx_free(&c->p, a, 4 * PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(&c->p, 2 * PMX_G, &b, &l), 0);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(&c->p, b, l), 0);
+
+	KUNIT_ASSERT_EQ(test, pmx_alloc(&c->p, 3 * PMX_G, 0, &a, pmx_test_scrub,
+					c), 0);
+	KUNIT_EXPECT_EQ(test, a, PMX_BASE + 29 * PMX_G);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 1U);
+	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], PMX_BASE + 30 * PMX_G);
+	KUNIT_EXPECT_EQ(test, c->scrub_len[0], 2 * PMX_G);
+	pmx_test_expect(test, &c->p, 3 * PMX_G, 0, 29 * PMX_G, 1);
+}
+
 static void pmx_test_low_dirty_first(struct kunit *test)
 {
 	struct pmx_test_ctx *c = test->priv;
@@ -584,6 +645,8 @@ static struct kunit_case pmx_test_cases[] = {
 	KUNIT_CASE(pmx_test_bad_sizes),
 	KUNIT_CASE(pmx_test_align),
 	KUNIT_CASE(pmx_test_first_fit),
+	KUNIT_CASE(pmx_test_two_ended),
+	KUNIT_CASE(pmx_test_two_ended_mixed),
 	KUNIT_CASE(pmx_test_low_dirty_first),
 	KUNIT_CASE(pmx_test_dirty_scrub),
 	KUNIT_CASE(pmx_test_coalesce),

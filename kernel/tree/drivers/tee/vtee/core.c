@@ -303,9 +303,31 @@ static ssize_t sessions_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(sessions);
 
+/*
+ * How fast the secure world clears a page with each primitive, measured
+ * when it started, and the one it scrubs with (the fastest).
+ */
+static ssize_t scrub_speed_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vtee *vtee = dev_get_drvdata(dev);
+	struct vtee_sw_stats st;
+	int i, n = 0;
+
+	vtee_sw_get_stats(vtee->sw, &st);
+	for (i = 0; i < VTEE_SW_CLEAR_NR; i++)
+		n += sysfs_emit_at(buf, n, "%s %llu\n", vtee_sw_clear_names[i],
+				   st.clear_mibs[i]);
+	n += sysfs_emit_at(buf, n, "used %s\n",
+			   vtee_sw_clear_names[st.clear]);
+	return n;
+}
+static DEVICE_ATTR_RO(scrub_speed);
+
 static struct attribute *vtee_attrs[] = {
 	&dev_attr_violations.attr,
 	&dev_attr_scrubbed_bytes.attr,
+	&dev_attr_scrub_speed.attr,
 	&dev_attr_sessions.attr,
 	NULL
 };

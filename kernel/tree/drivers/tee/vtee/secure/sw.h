@@ -42,12 +42,34 @@ struct vtee_sw_config {
 };
 
 /**
+ * enum vtee_sw_clear - the primitives the secure world can scrub a page with
+ * @VTEE_SW_CLEAR_MEMSET:	memset()
+ * @VTEE_SW_CLEAR_PAGE:		clear_page(), on the page-aligned secure mapping
+ * @VTEE_SW_CLEAR_MEMSET64:	memset64() (x86-64: rep stosq)
+ * @VTEE_SW_CLEAR_NR:		how many
+ *
+ * vtee_sw_start() times each on the carveout and scrubs with the fastest.
+ */
+enum vtee_sw_clear {
+	VTEE_SW_CLEAR_MEMSET,
+	VTEE_SW_CLEAR_PAGE,
+	VTEE_SW_CLEAR_MEMSET64,
+	VTEE_SW_CLEAR_NR,
+};
+
+extern const char *const vtee_sw_clear_names[VTEE_SW_CLEAR_NR];
+
+/**
  * struct vtee_sw_stats - secure-world counters (for sysfs)
  * @violations:	refused device accesses, per use case (index 1..3)
  * @scrubbed:	bytes zeroed by VTEE_MSG_SCRUB
  * @calls:	messages handled
  * @sessions:	sessions open now, of normal-world clients
  * @ta_sessions: sessions open now that TAs opened to other TAs
+ * @clear_mibs:	MiB/s of each primitive at start, best of a few rounds over
+ *		the carveout (0: not measured, no carveout)
+ * @clear:	the primitive scrubs use (enum vtee_sw_clear); written once,
+ *		by vtee_sw_start() before any scrub, then only read
  */
 struct vtee_sw_stats {
 	u64 violations[4];
@@ -55,6 +77,8 @@ struct vtee_sw_stats {
 	u64 calls;
 	u64 sessions;
 	u64 ta_sessions;
+	u64 clear_mibs[VTEE_SW_CLEAR_NR];
+	u32 clear;
 };
 
 struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg);

@@ -870,6 +870,7 @@ struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg)
 		}
 		sw->carveout_base = cfg->carveout_base;
 		sw->carveout_size = cfg->carveout_size;
+		vtee_sw_clear_calibrate(sw);
 	}
 
 	for (i = 0; i < VTEE_SW_NUM_TAS; i++) {

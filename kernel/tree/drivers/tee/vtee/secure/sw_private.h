@@ -275,6 +275,7 @@ bool vtee_sw_buf_find(struct vtee_sw *sw, u64 paddr, u64 size,
 		      struct vtee_sw_buf *out);
 bool vtee_sw_buf_overlaps(struct vtee_sw *sw, u64 paddr, u64 size);
 void vtee_sw_scrub_range(struct vtee_sw *sw, void *vaddr, u64 size);
+void vtee_sw_clear_calibrate(struct vtee_sw *sw);
 
 /* What a TA wants of a memref: normal memory, or protected memory it reads/writes */
 #define VTEE_SW_NORMAL		0
