@@ -14,17 +14,22 @@
  * next.
  *
  * Figures: the pools' sysfs files (a dynamic pool's size is the bytes lent
- * now), CmaFree in /proc/meminfo, vtee's scrubbed_bytes and the chunk list
- * in debugfs (/sys/kernel/debug/tee_protmem/<use case>).
+ * now), the pages CMA has handed out (debugfs cma/<area>/used: exact,
+ * unlike CmaFree, which moves with per-CPU free lists and anyone's movable
+ * allocations), vtee's scrubbed_bytes and the chunk list in debugfs
+ * (/sys/kernel/debug/tee_protmem/<use case>).
  *
  * vtee is left loaded at the end with the parameters it had at the start,
  * whatever failed in between.
  *
  * PROTMEM_SEED=<n> replays a run (the seed is printed).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -52,14 +57,9 @@
 
 /* CMA the test needs: dynamic_max plus the record pool's chunk, and room */
 #define CMA_NEEDED	(64 * MIB)
-/*
- * CmaFree (kB) does not come back to the page: released CMA pages may sit
- * on the per-CPU free lists (not counted as free) or be taken by anyone's
- * movable allocations meanwhile (~0.7 MiB seen, gone once the test exits).
- * Half a chunk is noise; a chunk not given back is 4 MiB or more.
- */
-#define CMA_SLACK_KB	(CHUNK / 2 / 1024)
 #define RECLAIM_MS	5000
+/* CMA's own count of the pages it handed out, summed over its areas */
+#define CMA_DEBUGFS	"/sys/kernel/debug/cma"
 
 #define SDP_ITER	8
 
@@ -84,7 +84,7 @@ struct ctx {
 	uint64_t key_id;
 	struct pm_shm in, out, nrm;
 	struct pm_prot b[NBUF];
-	uint64_t cma0;		/* CmaFree (kB) with nothing lent */
+	uint64_t cma0;		/* CMA used (kB) with nothing lent */
 	uint64_t scrubbed0;	/* vtee's scrubbed_bytes then */
 	uint64_t lent;		/* bytes seen lent, summed over the test */
 	uint64_t seen[PM_NUM_USE_CASES];	/* size last seen per pool */
@@ -111,12 +111,38 @@ static int meminfo_kb(const char *name, uint64_t *kb)
 	return -ENOENT;
 }
 
-static uint64_t cma_free_kb(void)
+/* kB the CMA areas have handed out (cma_alloc()), or -errno */
+static int cma_used(uint64_t *kb)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	uint64_t pages, sum = 0;
+	int ret = -ENOENT;
+	DIR *d = opendir(CMA_DEBUGFS);
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), CMA_DEBUGFS "/%s/used", de->d_name);
+		ret = pm_read_u64(path, &pages);
+		if (ret)
+			break;
+		sum += pages;
+	}
+	closedir(d);
+	*kb = sum * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	return ret;
+}
+
+static uint64_t cma_used_kb(void)
 {
 	uint64_t kb = 0;
+	int ret = cma_used(&kb);
 
-	if (meminfo_kb("CmaFree", &kb))
-		tap_diag("CmaFree not in /proc/meminfo");
+	if (ret)
+		tap_diag(CMA_DEBUGFS "/*/used: %s", strerror(-ret));
 	return kb;
 }
 
@@ -429,12 +455,9 @@ static int test_fresh(struct ctx *c)
 		}
 	}
 
-	ret = meminfo_kb("CmaFree", &c->cma0);
-	if (!tap_ok(c->t, !ret && c->cma0 * 1024 >= CMA_NEEDED,
-		    "CmaFree recorded: %" PRIu64 " kB (at least %" PRIu64 " MiB free)",
-		    c->cma0, CMA_NEEDED / MIB)) {
-		tap_diag("CmaFree in /proc/meminfo: %s, %" PRIu64 " kB",
-			 ret ? strerror(-ret) : "read", c->cma0);
+	ret = cma_used(&c->cma0);
+	if (!tap_ok(c->t, !ret, "CMA's pages in use recorded: %" PRIu64 " kB", c->cma0)) {
+		tap_diag(CMA_DEBUGFS "/*/used: %s", strerror(-ret));
 		ok = 0;
 	}
 	ret = scrubbed_bytes(&c->scrubbed0);
@@ -480,10 +503,10 @@ static int test_lend(struct ctx *c)
 		return 0;
 	}
 	expect_pool(c, UC_DYN, CHUNK, PM_MIB, 1, "one chunk lent for it");
-	cma = cma_free_kb();
-	if (!tap_ok(c->t, cma + CHUNK / 1024 <= c->cma0,
-		    "CmaFree dropped by at least a chunk (4 MiB)"))
-		tap_diag("CmaFree %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
+	cma = cma_used_kb();
+	if (!tap_ok(c->t, cma == c->cma0 + CHUNK / 1024,
+		    "CMA handed out exactly a chunk (4 MiB)"))
+		tap_diag("CMA used %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
 
 	ret = pm_try_mmap(c->b[B_A].dmabuf, PM_MIB);
 	if (!tap_ok(c->t, ret == -EPERM, "mmap of a buffer of lent memory fails with EPERM"))
@@ -515,10 +538,10 @@ static int test_lend(struct ctx *c)
 	if (n > 0)
 		c->chunk0_size = sizes[0];
 	linear_map_check(c, 0, "a lent chunk is not in the kernel's linear map");
-	cma = cma_free_kb();
-	if (!tap_ok(c->t, cma + 3 * CHUNK / 1024 <= c->cma0,
-		    "CmaFree dropped by at least the 12 MiB lent"))
-		tap_diag("CmaFree %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
+	cma = cma_used_kb();
+	if (!tap_ok(c->t, cma == c->cma0 + 3 * CHUNK / 1024,
+		    "CMA handed out exactly the 12 MiB lent"))
+		tap_diag("CMA used %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
 
 	ret = buf_alloc(c, B_REC, UC_REC, PM_MIB);
 	if (!tap_ok(c->t, !ret, "secure-video-record: a 1 MiB buffer")) {
@@ -553,7 +576,7 @@ static void expect_enomem(struct ctx *c, uint64_t len, const char *why)
 /* 4: dynamic_max */
 static void test_limit(struct ctx *c)
 {
-	uint64_t cma1 = cma_free_kb(), cma;
+	uint64_t cma1 = cma_used_kb(), cma;
 	int ret;
 
 	/* 12 MiB lent: 24 more would be 36 > 32 */
@@ -561,10 +584,10 @@ static void test_limit(struct ctx *c)
 	expect_enomem(c, 40 * PM_MIB, "larger than dynamic_max");
 	expect_pool(c, UC_DYN, 3 * CHUNK, 8 * PM_MIB, 3,
 		    "nothing extra stays lent after the failures");
-	cma = cma_free_kb();
-	if (!tap_ok(c->t, cma + CHUNK / 1024 > cma1,
-		    "CmaFree did not drop by a chunk for the failed allocations"))
-		tap_diag("CmaFree %" PRIu64 " kB, was %" PRIu64 " kB", cma, cma1);
+	cma = cma_used_kb();
+	if (!tap_ok(c->t, cma == cma1,
+		    "CMA handed out nothing for the failed allocations"))
+		tap_diag("CMA used %" PRIu64 " kB, was %" PRIu64 " kB", cma, cma1);
 
 	/* Exactly up to the limit */
 	ret = buf_alloc(c, B_BIG, UC_DYN, 20 * PM_MIB);
@@ -648,7 +671,7 @@ static void test_tas(struct ctx *c)
 static void test_reclaim(struct ctx *c)
 {
 	struct pm_pool_stats st;
-	uint64_t deadline, cma, scrubbed = 0, diff;
+	uint64_t deadline, cma, scrubbed = 0;
 	unsigned int uc;
 	int i, ret;
 
@@ -663,18 +686,14 @@ static void test_reclaim(struct ctx *c)
 
 	deadline = pm_now_ms() + RECLAIM_MS;
 	do {
-		cma = cma_free_kb();
-		diff = cma > c->cma0 ? cma - c->cma0 : c->cma0 - cma;
-		if (diff < CMA_SLACK_KB)
+		cma = cma_used_kb();
+		if (cma == c->cma0)
 			break;
 		pm_sleep_ms(50);
 	} while (pm_now_ms() < deadline);
-	if (!tap_ok(c->t, diff < CMA_SLACK_KB,
-		    "CmaFree is back to what it was before lending (within %" PRIu64 " kB)",
-		    CMA_SLACK_KB))
-		tap_diag("CmaFree %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
-	else if (diff)
-		tap_diag("CmaFree %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
+	if (!tap_ok(c->t, cma == c->cma0,
+		    "CMA got every lent page back (in use as before lending)"))
+		tap_diag("CMA used %" PRIu64 " kB, was %" PRIu64 " kB", cma, c->cma0);
 
 	ret = scrubbed_bytes(&scrubbed);
 	if (!tap_ok(c->t, !ret && scrubbed >= c->scrubbed0 + c->lent,
