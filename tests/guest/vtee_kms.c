@@ -474,7 +474,8 @@ out:
 /* @a: stays on screen (freed by the caller) */
 static void test_dumb(struct ctx *c, struct tap *t, struct dumb *ap)
 {
-	struct dumb a, b, big, y, uv, nv;
+	struct dumb a = { 0 }, b = { 0 }, big = { 0 };
+	struct dumb y = { 0 }, uv = { 0 }, nv = { 0 };
 	uint32_t handles[4], pitches[4], offsets[4], fb = 0, crc;
 	uint8_t *cat;
 	int ret;
@@ -566,6 +567,61 @@ out:
 	*ap = a;
 }
 
+/*
+ * The attack the whole-frame rule stops: a 16x16 framebuffer at a chosen
+ * offset into the protected buffer @handle, shown with SETPLANE, must
+ * report the CRC of the whole buffer (@whole), not of its 16x16 window.
+ * Restores the full-screen framebuffer afterwards (SETCRTC).
+ */
+static void test_window(struct ctx *c, struct tap *t, uint32_t handle,
+			uint32_t whole)
+{
+	struct drm_set_client_cap cap = { .capability = DRM_CLIENT_CAP_UNIVERSAL_PLANES,
+					  .value = 1 };
+	struct drm_mode_get_plane_res pr = { 0 };
+	struct drm_mode_set_plane sp = { 0 };
+	struct drm_mode_crtc gc = { .crtc_id = c->crtc };
+	uint32_t planes[4], fb = 0, got = 0;
+	uint32_t handles[4] = { handle }, pitches[4] = { PITCH };
+	uint32_t offsets[4] = { PITCH * 200 + 4 * 300 };
+	union drm_wait_vblank wv;
+	int ret;
+
+	pr.plane_id_ptr = (uintptr_t)planes;
+	pr.count_planes = 4;
+	ret = xioctl(c->drm, DRM_IOCTL_SET_CLIENT_CAP, &cap);
+	ret = ret ?: xioctl(c->drm, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr);
+	ret = ret ?: xioctl(c->drm, DRM_IOCTL_MODE_GETCRTC, &gc);
+	ret = ret ?: pr.count_planes == 1 ? 0 : -ENODEV;
+	ret = ret ?: addfb2(c, 16, 16, DRM_FORMAT_XRGB8888, handles, pitches,
+			    offsets, &fb);
+	if (!tap_ok(t, !ret, "a 16x16 framebuffer at an offset into the protected buffer (%s)",
+		    err_name(ret)))
+		goto out;
+	sp.plane_id = planes[0];
+	sp.crtc_id = c->crtc;
+	sp.fb_id = fb;
+	sp.crtc_w = 16;
+	sp.crtc_h = 16;
+	sp.src_w = 16 << 16;
+	sp.src_h = 16 << 16;
+	ret = xioctl(c->drm, DRM_IOCTL_MODE_SETPLANE, &sp);
+	memset(&wv, 0, sizeof(wv));
+	wv.request.type = _DRM_VBLANK_RELATIVE;
+	wv.request.sequence = 1;
+	ret = ret ?: xioctl(c->drm, DRM_IOCTL_WAIT_VBLANK, &wv);
+	if (!ret) {
+		c->seq = wv.reply.sequence;
+		ret = crc_expect(c, whole, CRC_FRAMES, &got);
+	}
+	tap_ok(t, !ret,
+	       "shown with SETPLANE, it reports the whole buffer's CRC 0x%08x, not its window's (0x%08x; %s)",
+	       whole, got, err_name(ret));
+	kms_set_wait(c, gc.fb_id);
+out:
+	rmfb(c, fb);
+}
+
 /* PRIME import of a fresh @heap buffer of FRAME bytes */
 static int import_new(struct ctx *c, const char *heap, int *dmabuf,
 		      uint32_t *handle)
@@ -602,9 +658,11 @@ static void test_protected(struct ctx *c, struct tap *t, int vdec)
 	} else if (fbv) {
 		ret = decode_into(vdec, sv, frame);
 		if (tap_ok(t, !ret, "vdec decodes a frame into the protected buffer (%s)",
-			   err_name(ret)))
+			   err_name(ret))) {
 			show_crc(c, t, fbv, 0, vm_crc32(frame, FRAME),
 				 "flip to the protected frame: the CRC of the same bytes in a dumb buffer");
+			test_window(c, t, hv, vm_crc32(frame, FRAME));
+		}
 	}
 
 	ret = import_new(c, pm_use_case(1)->heap, &ui, &hu);
