@@ -624,6 +624,33 @@ static const struct drm_mode_config_funcs vtee_kms_mode_config_funcs = {
 	.atomic_commit = drm_atomic_helper_commit,
 };
 
+/**
+ * vtee_kms_commit_tail() - &drm_mode_config_helper_funcs.atomic_commit_tail
+ * @state:	the commit
+ *
+ * drm_atomic_helper_commit_tail() but waiting for the flip (the vblank
+ * event) rather than for a vblank: its 100 ms vblank wait WARNs when the
+ * emulated machine is slow (TCG on a loaded host), and the hrtimer's
+ * vblanks come late there. The flip wait allows 10 s and still keeps
+ * the old framebuffers until the new ones are latched.
+ */
+static void vtee_kms_commit_tail(struct drm_atomic_state *state)
+{
+	struct drm_device *dev = state->dev;
+
+	drm_atomic_helper_commit_modeset_disables(dev, state);
+	drm_atomic_helper_commit_planes(dev, state, 0);
+	drm_atomic_helper_commit_modeset_enables(dev, state);
+	drm_atomic_helper_fake_vblank(state);
+	drm_atomic_helper_commit_hw_done(state);
+	drm_atomic_helper_wait_for_flip_done(dev, state);
+	drm_atomic_helper_cleanup_planes(dev, state);
+}
+
+static const struct drm_mode_config_helper_funcs vtee_kms_mode_config_helpers = {
+	.atomic_commit_tail = vtee_kms_commit_tail,
+};
+
 DEFINE_DRM_GEM_DMA_FOPS(vtee_kms_fops);
 
 static const struct drm_driver vtee_kms_driver = {
@@ -652,6 +679,7 @@ static int vtee_kms_modeset_init(struct vtee_kms *kms)
 	drm->mode_config.max_height = VTEE_KMS_MAX_SIZE;
 	drm->mode_config.preferred_depth = 24;
 	drm->mode_config.funcs = &vtee_kms_mode_config_funcs;
+	drm->mode_config.helper_private = &vtee_kms_mode_config_helpers;
 
 	ret = drm_universal_plane_init(drm, &kms->plane, 1,
 				       &vtee_kms_plane_funcs, vtee_kms_formats,
