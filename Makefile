@@ -14,7 +14,9 @@ GUEST_LDFLAGS := -static
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
 	pkg-config gcc-multilib libc6-dev-i386 \
-	qemu-system-arm device-tree-compiler file v4l-utils
+	qemu-system-arm device-tree-compiler file v4l-utils \
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad
 # arm64's cross toolchain and busybox are unpacked, not installed: Debian's
 # cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
 
@@ -82,8 +84,19 @@ guest-fast guest-debug: guest-%: kernel-% userspace
 
 # Programs from Debian's packages, with their libraries, appended to a
 # guest's initramfs only when a run asks for them (vm/run --with NAME).
-$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle | deps
+# vm/bundles/NAME.root/ holds files of ours copied into the bundle as they are.
+.SECONDEXPANSION:
+$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle \
+		$$(shell find vm/bundles/$$*.root 2>/dev/null) | deps
 	vm/bundle $*
+
+# GStreamer in a guest without sockets: socketpair() as a pipe, preloaded
+# by the bundle's wrappers (vm/bundles/pipepair.c).
+GST_PIPEPAIR := $(BUILD)/bundle-gst.extra/usr/local/lib/pipepair.so
+$(BUILD)/bundle-gst.cpio.gz: $(GST_PIPEPAIR)
+$(GST_PIPEPAIR): vm/bundles/pipepair.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
 	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
