@@ -34,24 +34,11 @@
 /* Open the DRM node whose driver is vgem; fd or -errno, @path out */
 static int vgem_open(char *path, size_t size)
 {
-	struct drm_version v;
-	char name[32];
-	int i, fd;
+	int card, fd = vm_drm_open("vgem", &card);
 
-	for (i = 0; i < 16; i++) {
-		snprintf(path, size, "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -ENOENT;
+	if (fd >= 0)
+		snprintf(path, size, "/dev/dri/card%d", card);
+	return fd;
 }
 
 /* PRIME import of @dmabuf; 0 (handle closed again) or -errno */

@@ -2,13 +2,14 @@
 /*
  * vmedia_test.h - helpers for the tests of the emulated media devices
  * (/dev/vdec, /dev/vdisp, /dev/vcam, /dev/venc; <linux/vmedia.h>) and of
- * DMA-buf importers: the vmedia module, the firewall's violation counters and where the
+ * DMA-buf importers: the vmedia module and others, DRM cards by driver, the firewall's violation counters and where the
  * carveout's regions are. Static inline, like protmem_test.h.
  */
 #ifndef VMEDIA_TEST_H
 #define VMEDIA_TEST_H
 
 #include <dirent.h>
+#include <drm/drm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/videodev2.h>
@@ -51,28 +52,79 @@ static inline int vm_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-static inline int vm_loaded(void)
+/* Module @name is loaded (and live) */
+static inline int vm_mod_loaded(const char *name)
 {
-	return pm_path_exists(VM_MOD_SYSFS "/initstate");
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return pm_path_exists(path);
 }
 
 /*
- * Load vmedia if it is not loaded; 1 if this loaded it (unload it again
- * with vm_unload()), 0 if it was loaded, -errno.
+ * Load module @name if it is not loaded; 1 if this loaded it (unload it
+ * again with vm_mod_unload()), 0 if it was loaded, -errno.
  */
-static inline int vm_load(void)
+static inline int vm_mod_load(const char *name)
 {
-	if (vm_loaded())
+	char cmd[96];
+
+	if (vm_mod_loaded(name))
 		return 0;
-	if (system("modprobe " VM_MOD))
+	snprintf(cmd, sizeof(cmd), "modprobe %s", name);
+	if (system(cmd))
 		return -EIO;
-	return vm_loaded() ? 1 : -ENOENT;
+	return vm_mod_loaded(name) ? 1 : -ENOENT;
 }
 
-/* delete_module("vmedia"): 0 or -errno */
+/* delete_module(@name): 0 or -errno */
+static inline int vm_mod_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int vm_loaded(void)
+{
+	return vm_mod_loaded(VM_MOD);
+}
+
+/* vmedia: vm_mod_load()'s answers */
+static inline int vm_load(void)
+{
+	return vm_mod_load(VM_MOD);
+}
+
 static inline int vm_unload(void)
 {
-	return syscall(SYS_delete_module, VM_MOD, O_NONBLOCK) ? -errno : 0;
+	return vm_mod_unload(VM_MOD);
+}
+
+/*
+ * Open the DRM card whose driver is @driver; fd or -errno, its number in
+ * *@card (the minor: /dev/dri/cardN, /sys/kernel/debug/dri/N).
+ */
+static inline int vm_drm_open(const char *driver, int *card)
+{
+	struct drm_version v;
+	char path[32], name[32];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, driver)) {
+			*card = i;
+			return fd;
+		}
+		close(fd);
+	}
+	return -ENOENT;
 }
 
 /* ---- firewall violations ------------------------------------------------ */
