@@ -42,9 +42,12 @@ check: deps host-tests $(if $(filter x86,$(ARCHES)),guest-debug) \
 		$(if $(filter arm64,$(ARCHES)),guest-arm64-debug)
 	PROTMEM_CHECK_ARCHES="$(ARCHES)" tests/run $(T)
 
-## demo: boot the fast guest and run the demo.
+## demo: boot the fast guest and run the demo (libteec and libprotmem),
+##       then the GStreamer pipeline on protected buffers with the display's
+##       CRCs (protmem-pipeline, docs/pipeline.md).
 demo: deps guest-fast
-	vm/run -- sh -c "modprobe vmedia && protmem-demo"
+	vm/run --with gst -- sh -c "modprobe vmedia && protmem-demo && \
+		modprobe vicodec && modprobe vtee_kms && protmem-pipeline"
 
 ## bench: allocator benchmark (genalloc vs pmx, system and CMA heaps for
 ##        reference) in one boot of the fast guest; see docs/bench.md.
@@ -99,6 +102,7 @@ $(GST_PIPEPAIR): vm/bundles/pipepair.c
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
+	$(BUILD)/bin/protmem-pipeline \
 	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
 
 headers: deps
@@ -234,6 +238,12 @@ $(BUILD)/tests/libprotmem: tests/guest/libprotmem.c $(TAP_H) $(PROTMEM_A) | head
 	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
 		$(PROTMEM_A) -pthread
 
+# The GStreamer pipeline of make demo (docs/pipeline.md); the gst_pipeline
+# test shares its pieces (tools/demo/gst_pipeline.h).
+$(BUILD)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) $(GUEST_LDFLAGS) -o $@ $<
+
 # The CLI, static for the guest (/usr/local/bin/protmem).
 $(BUILD)/bin/protmem: tools/protmem/protmem.c $(PROTMEM_A) $(PROTMEM_DIR)/protmem.h
 	@mkdir -p $(@D)
@@ -279,6 +289,9 @@ $(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib
 $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
 	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+
+# The gst_pipeline test shares protmem-pipeline's pieces
+$(BUILD)/tests/gst_pipeline $(ARM64)/tests/gst_pipeline: tools/demo/gst_pipeline.h
 
 $(ARM64)/lib/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS)
 	@mkdir -p $(@D)
