@@ -345,12 +345,25 @@ static u32 vdec_m2m_cap_fourcc(struct vdec_m2m_ctx *ctx, unsigned int n)
 static void vdec_m2m_fmt_common(struct v4l2_pix_format *f)
 {
 	f->field = V4L2_FIELD_NONE;
-	f->colorspace = V4L2_COLORSPACE_RAW;
-	f->ycbcr_enc = V4L2_YCBCR_ENC_DEFAULT;
-	f->quantization = V4L2_QUANTIZATION_DEFAULT;
-	f->xfer_func = V4L2_XFER_FUNC_DEFAULT;
 	f->flags = 0;
 	f->priv = 0;
+}
+
+/*
+ * Colorimetry is the client's to say on OUTPUT (the bitstream does not
+ * carry one the driver reads) and passes to CAPTURE unchanged, as in
+ * vicodec; unknown values become the defaults.
+ */
+static void vdec_m2m_fix_colorimetry(struct v4l2_pix_format *f)
+{
+	if (!f->colorspace || f->colorspace > V4L2_COLORSPACE_DCI_P3)
+		f->colorspace = V4L2_COLORSPACE_REC709;
+	if (f->xfer_func > V4L2_XFER_FUNC_SMPTE2084)
+		f->xfer_func = V4L2_XFER_FUNC_DEFAULT;
+	if (f->ycbcr_enc > V4L2_YCBCR_ENC_SMPTE240M)
+		f->ycbcr_enc = V4L2_YCBCR_ENC_DEFAULT;
+	if (f->quantization > V4L2_QUANTIZATION_LIM_RANGE)
+		f->quantization = V4L2_QUANTIZATION_DEFAULT;
 }
 
 /*
@@ -366,6 +379,10 @@ static void vdec_m2m_fix_cap(struct vdec_m2m_ctx *ctx,
 	u32 fourcc = f->pixelformat;
 
 	vdec_m2m_fmt_common(f);
+	f->colorspace = ctx->out_fmt.colorspace;
+	f->xfer_func = ctx->out_fmt.xfer_func;
+	f->ycbcr_enc = ctx->out_fmt.ycbcr_enc;
+	f->quantization = ctx->out_fmt.quantization;
 	if (!vdec_m2m_is_fwht(ctx)) {
 		f->pixelformat = V4L2_PIX_FMT_GREY;
 		f->width = clamp_t(u32, f->width, 1, VDEC_M2M_MAX_W);
@@ -394,6 +411,7 @@ static void vdec_m2m_fix_out(struct v4l2_pix_format *f)
 	if (f->pixelformat != V4L2_PIX_FMT_VTEE_RLE)
 		f->pixelformat = V4L2_PIX_FMT_FWHT;
 	vdec_m2m_fmt_common(f);
+	vdec_m2m_fix_colorimetry(f);
 	f->width = clamp_t(u32, f->width, VDEC_M2M_MIN_W, VDEC_M2M_MAX_W);
 	f->height = clamp_t(u32, f->height, VDEC_M2M_MIN_H, VDEC_M2M_MAX_H);
 	f->bytesperline = 0;
