@@ -409,6 +409,24 @@ static int show_crc(struct ctx *c, struct tap *t, uint32_t fb, int set,
 		      what, CRC_FRAMES, got, want, err_name(ret));
 }
 
+/* Say how many frames got a CRC entry over 30 entries (a measurement) */
+static void crc_rate(struct ctx *c)
+{
+	uint64_t t0 = pm_now_ms(), frame, first = 0;
+	unsigned int i;
+	uint32_t crc;
+
+	for (i = 0; i < 30; i++) {
+		if (crc_next(c->crc_fd, &frame, &crc))
+			return;
+		if (!i)
+			first = frame;
+	}
+	tap_diag("30 CRC entries in %" PRIu64 " ms over frames %" PRIu64
+		 "..%" PRIu64 " (%" PRIu64 " frames without an entry)",
+		 pm_now_ms() - t0, first, frame, frame - first + 1 - 30);
+}
+
 /* ---- the tests ---------------------------------------------------------- */
 
 static void fill_bands(uint8_t *p, uint64_t len, uint8_t seed)
@@ -482,6 +500,7 @@ static void test_dumb(struct ctx *c, struct tap *t, struct dumb *ap)
 
 	show_crc(c, t, b.fb, 0, vm_crc32(b.p, b.size),
 		 "page flip with event to a second buffer");
+	crc_rate(c);
 	crc = vm_crc32(a.p, a.size);
 	tap_ok(t, crc != vm_crc32(b.p, b.size),
 	       "the two frames have different CRCs");

@@ -212,6 +212,13 @@ static int vtee_kms_scan(struct vtee_kms *kms, struct drm_framebuffer *fb,
 	return n ? 0 : -EINVAL;
 }
 
+/**
+ * vtee_kms_scan_work() - scan the shown framebuffer out, report its CRC
+ * @work:	vtee_kms.scan_work
+ *
+ * Context: process (ordered workqueue: one scan at a time). Holds a
+ * reference on the framebuffer while the secure world reads it.
+ */
 static void vtee_kms_scan_work(struct work_struct *work)
 {
 	struct vtee_kms *kms = container_of(work, struct vtee_kms, scan_work);
@@ -267,6 +274,17 @@ static void vtee_kms_show(struct vtee_kms *kms, struct drm_framebuffer *fb)
 
 /* ---- vblank ------------------------------------------------------------- */
 
+/**
+ * vtee_kms_vblank() - the vblank hrtimer
+ * @timer:	vtee_kms.timer
+ *
+ * Signals the vblank (page-flip events) and queues a scan of the shown
+ * framebuffer if the CRC source is on or the framebuffer is new.
+ *
+ * Context: hard interrupt.
+ *
+ * Return: HRTIMER_RESTART while vblanks are on.
+ */
 static enum hrtimer_restart vtee_kms_vblank(struct hrtimer *timer)
 {
 	struct vtee_kms *kms = container_of(timer, struct vtee_kms, timer);
@@ -433,12 +451,24 @@ static const struct drm_crtc_funcs vtee_kms_crtc_funcs = {
 	.verify_crc_source = vtee_kms_verify_crc_source,
 };
 
+/**
+ * vtee_kms_crtc_atomic_enable() - &drm_crtc_helper_funcs.atomic_enable
+ * @crtc:	the CRTC
+ * @state:	the commit
+ */
 static void vtee_kms_crtc_atomic_enable(struct drm_crtc *crtc,
 					struct drm_atomic_state *state)
 {
 	drm_crtc_vblank_on(crtc);
 }
 
+/**
+ * vtee_kms_crtc_atomic_disable() - &drm_crtc_helper_funcs.atomic_disable
+ * @crtc:	the CRTC
+ * @state:	the commit
+ *
+ * Vblanks off; nothing is scanned out any more.
+ */
 static void vtee_kms_crtc_atomic_disable(struct drm_crtc *crtc,
 					 struct drm_atomic_state *state)
 {
@@ -446,7 +476,13 @@ static void vtee_kms_crtc_atomic_disable(struct drm_crtc *crtc,
 	vtee_kms_show(vtee_kms_from_crtc(crtc), NULL);
 }
 
-/* Send the commit's event at the next vblank (now, if vblanks are off) */
+/**
+ * vtee_kms_crtc_atomic_flush() - &drm_crtc_helper_funcs.atomic_flush
+ * @crtc:	the CRTC
+ * @state:	the commit
+ *
+ * Sends the commit's event at the next vblank (now, if vblanks are off).
+ */
 static void vtee_kms_crtc_atomic_flush(struct drm_crtc *crtc,
 				       struct drm_atomic_state *state)
 {
@@ -480,9 +516,15 @@ static const struct drm_plane_funcs vtee_kms_plane_funcs = {
 	.atomic_destroy_state = drm_atomic_helper_plane_destroy_state,
 };
 
-/*
+/**
+ * vtee_kms_plane_atomic_check() - &drm_plane_helper_funcs.atomic_check
+ * @plane:	the primary plane
+ * @state:	the commit
+ *
  * No scaling; positioning allowed (kmssink centres a smaller video). The
  * CRC does not care: it covers the whole objects wherever they are shown.
+ *
+ * Return: 0 or drm_atomic_helper_check_plane_state()'s error.
  */
 static int vtee_kms_plane_atomic_check(struct drm_plane *plane,
 				       struct drm_atomic_state *state)
@@ -499,6 +541,13 @@ static int vtee_kms_plane_atomic_check(struct drm_plane *plane,
 						   true, true);
 }
 
+/**
+ * vtee_kms_plane_atomic_update() - &drm_plane_helper_funcs.atomic_update
+ * @plane:	the primary plane
+ * @state:	the commit
+ *
+ * The new framebuffer is scanned out from the next vblank on.
+ */
 static void vtee_kms_plane_atomic_update(struct drm_plane *plane,
 					 struct drm_atomic_state *state)
 {
@@ -509,6 +558,11 @@ static void vtee_kms_plane_atomic_update(struct drm_plane *plane,
 	vtee_kms_show(kms, new->visible ? new->fb : NULL);
 }
 
+/**
+ * vtee_kms_plane_atomic_disable() - &drm_plane_helper_funcs.atomic_disable
+ * @plane:	the primary plane
+ * @state:	the commit
+ */
 static void vtee_kms_plane_atomic_disable(struct drm_plane *plane,
 					  struct drm_atomic_state *state)
 {
@@ -523,7 +577,13 @@ static const struct drm_plane_helper_funcs vtee_kms_plane_helper_funcs = {
 
 /* ---- connector ---------------------------------------------------------- */
 
-/* The demo's sizes at VTEE_KMS_REFRESH; 640x480 preferred */
+/**
+ * vtee_kms_get_modes() - &drm_connector_helper_funcs.get_modes
+ * @connector:	the virtual connector
+ *
+ * Return: the number of modes added: the demo's sizes at VTEE_KMS_REFRESH,
+ * 640x480 preferred.
+ */
 static int vtee_kms_get_modes(struct drm_connector *connector)
 {
 	static const u16 sizes[][2] = { { 640, 480 }, { 1280, 720 } };
@@ -645,6 +705,12 @@ static void vtee_kms_stop(struct vtee_kms *kms)
 	vtee_kms_show(kms, NULL);
 }
 
+/**
+ * vtee_kms_probe() - &platform_driver.probe: register the DRM device
+ * @pdev:	the vtee_kms platform device
+ *
+ * Return: 0; -ENODEV without vtee; -ENOMEM; DRM's errors.
+ */
 static int vtee_kms_probe(struct platform_device *pdev)
 {
 	struct vtee_kms *kms;
@@ -683,6 +749,12 @@ err:
 	return ret;
 }
 
+/**
+ * vtee_kms_remove() - &platform_driver.remove: unregister, shut down
+ * @pdev:	the vtee_kms platform device
+ *
+ * Return: 0.
+ */
 static int vtee_kms_remove(struct platform_device *pdev)
 {
 	struct vtee_kms *kms = platform_get_drvdata(pdev);
