@@ -47,7 +47,7 @@ check: deps host-tests $(if $(filter x86,$(ARCHES)),guest-debug) \
 ##       CRCs (protmem-pipeline, docs/pipeline.md).
 demo: deps guest-fast
 	vm/run --with gst -- sh -c "modprobe vmedia && protmem-demo && \
-		modprobe vicodec && modprobe vtee_kms && protmem-pipeline"
+		modprobe vicodec && modprobe vdec_m2m && modprobe vtee_kms && protmem-pipeline"
 
 ## bench: allocator benchmark (genalloc vs pmx, system and CMA heaps for
 ##        reference) in one boot of the fast guest; see docs/bench.md.

@@ -678,6 +678,52 @@ static inline int gp_crc_run(struct gp_kms *k, char *const argv[],
 	return ret;
 }
 
+/*
+ * The first frames of a run: our decoder's first frame shows two CRCs
+ * that vicodec's first frame never has, and a clear run now and then shows
+ * a first frame of its own or misses its second (docs/pipeline.md, known
+ * issues). At most this many frames at the start of either run may go
+ * unmatched; everything after must match frame by frame.
+ */
+#define GP_STARTUP_FRAMES	3
+
+/**
+ * gp_align() - where two runs' frame sequences start to agree
+ * @a:		one run
+ * @b:		the other
+ * @ia:		first matching frame of @a
+ * @ib:		first matching frame of @b
+ *
+ * The first frame of each within GP_STARTUP_FRAMES of its start whose
+ * CRCs are equal (the earliest pair).
+ *
+ * Return: how many frames from there on are equal in both, in order
+ * (0 if none matched).
+ */
+static inline size_t gp_align(const struct gp_crcs *a, const struct gp_crcs *b,
+			      size_t *ia, size_t *ib)
+{
+	size_t i, j, n, k;
+
+	for (n = 0; n <= 2 * GP_STARTUP_FRAMES; n++) {
+		for (i = 0; i <= n && i <= GP_STARTUP_FRAMES; i++) {
+			j = n - i;
+			if (j > GP_STARTUP_FRAMES || i >= a->n || j >= b->n ||
+			    a->crc[i] != b->crc[j])
+				continue;
+			*ia = i;
+			*ib = j;
+			for (k = 0; i + k < a->n && j + k < b->n &&
+			     a->crc[i + k] == b->crc[j + k]; k++)
+				;
+			return k;
+		}
+	}
+	*ia = 0;
+	*ib = 0;
+	return 0;
+}
+
 /* ---- a protected frame is not mappable ------------------------------------ */
 
 /**
