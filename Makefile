@@ -14,7 +14,9 @@ GUEST_LDFLAGS := -static
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
 	pkg-config gcc-multilib libc6-dev-i386 \
-	qemu-system-arm device-tree-compiler file v4l-utils
+	qemu-system-arm device-tree-compiler file v4l-utils \
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad
 # arm64's cross toolchain and busybox are unpacked, not installed: Debian's
 # cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
 
@@ -40,9 +42,12 @@ check: deps host-tests $(if $(filter x86,$(ARCHES)),guest-debug) \
 		$(if $(filter arm64,$(ARCHES)),guest-arm64-debug)
 	PROTMEM_CHECK_ARCHES="$(ARCHES)" tests/run $(T)
 
-## demo: boot the fast guest and run the demo.
+## demo: boot the fast guest and run the demo (libteec and libprotmem),
+##       then the GStreamer pipeline on protected buffers with the display's
+##       CRCs (protmem-pipeline, docs/pipeline.md).
 demo: deps guest-fast
-	vm/run -- sh -c "modprobe vmedia && protmem-demo"
+	vm/run --with gst -- sh -c "modprobe vmedia && protmem-demo && \
+		modprobe vicodec && modprobe vdec_m2m && modprobe vtee_kms && protmem-pipeline"
 
 ## bench: allocator benchmark (genalloc vs pmx, system and CMA heaps for
 ##        reference) in one boot of the fast guest; see docs/bench.md.
@@ -82,10 +87,22 @@ guest-fast guest-debug: guest-%: kernel-% userspace
 
 # Programs from Debian's packages, with their libraries, appended to a
 # guest's initramfs only when a run asks for them (vm/run --with NAME).
-$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle | deps
+# vm/bundles/NAME.root/ holds files of ours copied into the bundle as they are.
+.SECONDEXPANSION:
+$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle \
+		$$(shell find vm/bundles/$$*.root 2>/dev/null) | deps
 	vm/bundle $*
 
+# GStreamer in a guest without sockets: socketpair() as a pipe, preloaded
+# by the bundle's wrappers (vm/bundles/pipepair.c).
+GST_PIPEPAIR := $(BUILD)/bundle-gst.extra/usr/local/lib/pipepair.so
+$(BUILD)/bundle-gst.cpio.gz: $(GST_PIPEPAIR)
+$(GST_PIPEPAIR): vm/bundles/pipepair.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
+	$(BUILD)/bin/protmem-pipeline \
 	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
 
 headers: deps
@@ -221,6 +238,12 @@ $(BUILD)/tests/libprotmem: tests/guest/libprotmem.c $(TAP_H) $(PROTMEM_A) | head
 	$(CC) $(CFLAGS) $(UAPI) -Itests/lib $(PROTMEM_CFLAGS) $(GUEST_LDFLAGS) -o $@ $< \
 		$(PROTMEM_A) -pthread
 
+# The GStreamer pipeline of make demo (docs/pipeline.md); the gst_pipeline
+# test shares its pieces (tools/demo/gst_pipeline.h).
+$(BUILD)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h | headers
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(UAPI) $(GUEST_LDFLAGS) -o $@ $<
+
 # The CLI, static for the guest (/usr/local/bin/protmem).
 $(BUILD)/bin/protmem: tools/protmem/protmem.c $(PROTMEM_A) $(PROTMEM_DIR)/protmem.h
 	@mkdir -p $(@D)
@@ -266,6 +289,9 @@ $(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib
 $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
 	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) -Itests/lib $(GUEST_LDFLAGS) -o $@ $<
+
+# The gst_pipeline test shares protmem-pipeline's pieces
+$(BUILD)/tests/gst_pipeline $(ARM64)/tests/gst_pipeline: tools/demo/gst_pipeline.h
 
 $(ARM64)/lib/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS)
 	@mkdir -p $(@D)

@@ -452,6 +452,37 @@ static const struct dma_heap_ops tee_dma_heap_ops = {
 	.allocate = tee_heap_allocate,
 };
 
+/**
+ * tee_protmem_alloc_dma_buf() - allocate a protected DMA-buf in the kernel
+ * @id:		use case; the heap "protected,<use-case>" allocates
+ * @size:	size in bytes, rounded up to a page multiple
+ *
+ * For drivers that allocate protected buffers themselves (a V4L2 driver's
+ * MMAP buffers, a decoder's reference frame): the same buffer a process
+ * gets from the heap, with the same exporter, so mmap and CPU access are
+ * refused and only devices the pool allows can attach. The caller owns
+ * one reference (dma_buf_put()); dma_buf_fd() hands it to user space.
+ *
+ * Context: process, may sleep.
+ *
+ * Return: the buffer; ERR_PTR(-EINVAL) for an unknown @id, a @size of 0
+ * or a heap without a pool; ERR_PTR(-ENOMEM) or the pool's error.
+ */
+struct dma_buf *tee_protmem_alloc_dma_buf(enum tee_dma_heap_id id,
+					  size_t size)
+{
+	struct tee_dma_heap *h;
+
+	if ((u32)id < 1 || id > TEE_DMA_HEAP_COUNT || !size)
+		return ERR_PTR(-EINVAL);
+	h = &tee_dma_heaps[id];
+	/* Pairs with smp_store_release() in tee_device_register_dma_heap() */
+	if (!smp_load_acquire(&h->heap))
+		return ERR_PTR(-EINVAL);
+	return tee_heap_alloc_buf(h, NULL, PAGE_ALIGN(size), O_RDWR | O_CLOEXEC);
+}
+EXPORT_SYMBOL_GPL(tee_protmem_alloc_dma_buf);
+
 enum tee_heap_field {
 	TEE_HEAP_SIZE, TEE_HEAP_USED, TEE_HEAP_FREE, TEE_HEAP_DIRTY,
 	TEE_HEAP_LARGEST, TEE_HEAP_LIVE, TEE_HEAP_ALLOCS, TEE_HEAP_FAILURES,

@@ -26,6 +26,7 @@
 #include <linux/types.h>
 
 struct device;
+struct dma_buf;
 struct module;
 struct seq_file;
 struct sg_table;
@@ -129,6 +130,8 @@ int tee_device_register_dma_heap(struct tee_device *teedev,
 				 enum tee_dma_heap_id id,
 				 struct tee_protmem_pool *pool);
 void tee_device_put_all_dma_heaps(struct tee_device *teedev);
+struct dma_buf *tee_protmem_alloc_dma_buf(enum tee_dma_heap_id id,
+					  size_t size);
 
 struct tee_protmem_pool *tee_protmem_static_pool_alloc(phys_addr_t paddr,
 						       size_t size);

@@ -52,7 +52,9 @@ struct page;
  *   param 0: VALUE_INPUT a = stream ID (VTEE_STREAM_*), b = VTEE_DMA_OP_*
  *   param 1: VALUE_INPUT a = source DMA address, b = length (or NONE)
  *   param 2: VALUE_INPUT a = destination DMA address, b = length (or NONE)
- *   param 3: VALUE_INOUT in: a = frame counter (PATTERN);
+ *   param 3: VALUE_INOUT in: a = frame counter (PATTERN); for
+ *            FWHT_DECODE a = reference DMA address, b = its length,
+ *            c = width | height << 32 (param 0 c = the frame's fourcc);
  *            out: a = bytes written to the destination (DECODE, ENCODE,
  *            PATTERN; bytes needed with TEEC_ERROR_SHORT_BUFFER) or the
  *            CRC (CRC32)
@@ -62,11 +64,14 @@ struct page;
  * source nothing reported depends on a part of it the caller chose:
  * DECODE reports the destination buffer's size, and no size at all with
  * TEEC_ERROR_SHORT_BUFFER (see docs/threat-model.md).
+ * FWHT_DECODE also reads and rewrites a reference range (the previous
+ * frame, see secure/dma_fwht.h), checked for READ and WRITE.
  */
 #define VTEE_DMA_OP_DECODE	1	/* source bitstream -> destination frame */
 #define VTEE_DMA_OP_ENCODE	2	/* source frame -> destination bitstream */
 #define VTEE_DMA_OP_PATTERN	3	/* test pattern -> destination */
 #define VTEE_DMA_OP_CRC32	4	/* CRC-32 of the source */
+#define VTEE_DMA_OP_FWHT_DECODE	5	/* FWHT bitstream -> frame, + reference */
 
 /* Parameter types: as TEE_IOCTL_PARAM_ATTR_TYPE_* in <uapi/linux/tee.h> */
 #define VTEE_MSG_ATTR_NONE		0

@@ -41,10 +41,13 @@
 #include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "dma_fwht.h"
 #include "dma_ops.h"
 #include "msg_check.h"
 #include "sw_private.h"
@@ -79,6 +82,8 @@ static const char *vtee_sw_dma_op_name(u64 op)
 		return "pattern";
 	case VTEE_DMA_OP_CRC32:
 		return "crc32";
+	case VTEE_DMA_OP_FWHT_DECODE:
+		return "fwht-decode";
 	default:
 		return "unknown";
 	}
@@ -250,6 +255,7 @@ static unsigned int vtee_sw_dma_ranges(u64 op)
 	switch (op) {
 	case VTEE_DMA_OP_DECODE:
 	case VTEE_DMA_OP_ENCODE:
+	case VTEE_DMA_OP_FWHT_DECODE:
 		return 3;
 	case VTEE_DMA_OP_PATTERN:
 		return 2;
@@ -274,6 +280,114 @@ static bool vtee_sw_dma_param(const struct vtee_msg_param *p, bool want,
 	return true;
 }
 
+/*
+ * Key of the FWHT reference frames' tags (dma_fwht.h): secure-world
+ * memory, drawn once, never leaves the secure world.
+ */
+static siphash_key_t vtee_sw_dma_ref_key;
+
+static bool vtee_sw_dma_overlap3(const struct vtee_sw_dma_range *a,
+				 const struct vtee_sw_dma_range *b,
+				 const struct vtee_sw_dma_range *c)
+{
+	return vtee_msg_ranges_overlap(a->addr, a->len, b->addr, b->len) ||
+	       vtee_msg_ranges_overlap(a->addr, a->len, c->addr, c->len) ||
+	       vtee_msg_ranges_overlap(b->addr, b->len, c->addr, c->len);
+}
+
+/*
+ * VTEE_DMA_OP_FWHT_DECODE: the ranges are checked (source READ,
+ * destination WRITE, reference READ and WRITE), then the frame decodes
+ * into secure-world scratch memory and only then goes to the destination
+ * (written whole) and the reference (rewritten whole).
+ */
+static u32 vtee_sw_dma_fwht(struct vtee_sw *sw, u32 stream,
+			    struct vtee_msg_param *p,
+			    struct vtee_sw_dma_range *src,
+			    struct vtee_sw_dma_range *dst)
+{
+	const u64 op = VTEE_DMA_OP_FWHT_DECODE;
+	struct vtee_sw_dma_range ref = {
+		.addr = p[3].u.value.a, .len = p[3].u.value.b,
+	};
+	struct vtee_dma_fwht_fmt fmt = {
+		.pixelformat = (u32)p[0].u.value.c,
+		.width = (u32)p[3].u.value.c,
+		.height = (u32)(p[3].u.value.c >> 32),
+	};
+	struct vtee_dma_fwht_io io = { };
+	size_t n = 0;
+	u32 ret;
+	int err;
+
+	if (vtee_sw_dma_overlap3(src, dst, &ref))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_READ, src);
+	if (ret == TEEC_SUCCESS)
+		ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_WRITE, dst);
+	if (ret == TEEC_SUCCESS)
+		ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_READ, &ref);
+	if (ret == TEEC_SUCCESS)
+		ret = vtee_sw_dma_check(sw, stream, op, VTEE_ACCESS_WRITE, &ref);
+	if (ret != TEEC_SUCCESS)
+		return ret;
+	/* Whole buffers may meet where the caller's ranges did not */
+	if (vtee_sw_dma_overlap3(src, dst, &ref))
+		return TEEC_ERROR_BAD_PARAMETERS;
+	if (src->region && !dst->region)
+		return vtee_sw_dma_deny(sw, stream, src->region->use_case, op,
+					dst, "protected source, normal destination");
+	if (src->region && !ref.region)
+		return vtee_sw_dma_deny(sw, stream, src->region->use_case, op,
+					&ref, "protected source, normal reference");
+	if (vtee_dma_fwht_frame_size(&fmt, &n))
+		return TEEC_ERROR_BAD_PARAMETERS;
+
+	get_random_once(&vtee_sw_dma_ref_key, sizeof(vtee_sw_dma_ref_key));
+	ret = TEEC_ERROR_OUT_OF_MEMORY;
+	io.scratch = kvmalloc(n, GFP_KERNEL);
+	if (!io.scratch || vtee_sw_dma_get(src, true) ||
+	    vtee_sw_dma_get(dst, false) || vtee_sw_dma_get(&ref, true))
+		goto out;
+	io.src = src->data;
+	io.src_len = src->len;
+	io.dst = dst->data;
+	io.dst_len = dst->len;
+	io.ref = ref.data;
+	io.ref_len = ref.len;
+	io.ref_addr = ref.addr;
+	io.ref_key = &vtee_sw_dma_ref_key;
+	io.src_protected = src->region;
+	io.dst_protected = dst->region;
+	io.ref_protected = ref.region;
+	err = vtee_dma_fwht_decode(&fmt, &io, &n);
+	/* Of a protected bitstream: the frame buffer, as DECODE says */
+	p[3].u.value.a = src->region ? (err ? 0 : dst->len) : n;
+	switch (err) {
+	case 0:
+		ret = vtee_sw_dma_put(dst, n) || vtee_sw_dma_put(&ref, ref.len) ?
+		      TEEC_ERROR_GENERIC : TEEC_SUCCESS;
+		break;
+	case -ENOSPC:
+		ret = TEEC_ERROR_SHORT_BUFFER;
+		break;
+	case -EPERM:
+		ret = vtee_sw_dma_deny(sw, stream, ref.region ?
+				       ref.region->use_case : 0, op, &ref,
+				       "protected content into clear frames");
+		break;
+	default:
+		ret = TEEC_ERROR_BAD_FORMAT;
+		break;
+	}
+out:
+	vtee_sw_dma_release(&ref);
+	vtee_sw_dma_release(dst);
+	vtee_sw_dma_release(src);
+	kvfree(io.scratch);
+	return ret;
+}
+
 static u32 vtee_sw_dma_do(struct vtee_sw *sw, struct vtee_msg *msg)
 {
 	struct vtee_sw_dma_range src = { 0 }, dst = { 0 };
@@ -294,6 +408,8 @@ static u32 vtee_sw_dma_do(struct vtee_sw *sw, struct vtee_msg *msg)
 	if (!vtee_sw_dma_param(&p[1], ranges & 1, &src) ||
 	    !vtee_sw_dma_param(&p[2], ranges & 2, &dst))
 		return TEEC_ERROR_BAD_PARAMETERS;
+	if (op == VTEE_DMA_OP_FWHT_DECODE)
+		return vtee_sw_dma_fwht(sw, stream, p, &src, &dst);
 	if (src.len && dst.len &&
 	    vtee_msg_ranges_overlap(src.addr, src.len, dst.addr, dst.len))
 		return TEEC_ERROR_BAD_PARAMETERS;
