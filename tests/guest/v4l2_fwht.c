@@ -16,6 +16,8 @@
  *    the clear by vicodec (mapped, zero-padded to the buffer's size);
  *  - V4L2_DEC_CMD_STOP drains: the last frame carries V4L2_BUF_FLAG_LAST,
  *    then DQBUF fails with EPIPE;
+ *  - an XR24 (RGB) stream decodes into XR24 frames of bytesperline
+ *    width*4, CRC-equal to vicodec's;
  *  - refusals: a malformed header comes back as error buffers and writes
  *    nothing, with no kernel warning; a trusted-ui CAPTURE buffer is
  *    refused at QBUF (EPERM); violations do not move for a clean stream.
@@ -51,6 +53,7 @@
 #define H2		576
 #define N2		4
 #define NFRAMES		(N1 + N2)
+#define NXR		4	/* XR24 frames: I, P, P, P */
 #define NCAP		2
 #define BS_MAX		(W2 * H2 * 2)
 #define WAIT_MS		10000
@@ -71,6 +74,7 @@ struct decoded {
 
 struct dec {
 	int fd, disp;
+	uint32_t fourcc;	/* the CAPTURE format to ask for */
 	int protected_cap;	/* ours: EXPBUF + scan-out, else mmap */
 	struct v4l2_format cap;
 	uint8_t *out_map;
@@ -92,46 +96,6 @@ static int xioctl(int fd, unsigned long req, void *arg)
 static const char *err_name(int err)
 {
 	return err ? strerror(err < 0 ? -err : err) : "success";
-}
-
-/* The /dev/videoN whose sysfs name is @name into @path */
-static int find_node_by_name(const char *name, char *path, size_t size)
-{
-	char p[128], buf[64];
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		snprintf(p, sizeof(p), "/sys/class/video4linux/video%d/name", i);
-		if (pm_read_file(p, buf, sizeof(buf)) < 0)
-			continue;
-		buf[strcspn(buf, "\n")] = '\0';
-		if (!strcmp(buf, name)) {
-			snprintf(path, size, "/dev/video%d", i);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int module_loaded(const char *mod)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "/sys/module/%s/initstate", mod);
-	return pm_path_exists(p);
-}
-
-/* 1 if this loaded it, 0 if it was loaded, -errno */
-static int module_load(const char *mod)
-{
-	char cmd[128];
-
-	if (module_loaded(mod))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "modprobe %s", mod);
-	if (system(cmd))
-		return -EIO;
-	return module_loaded(mod) ? 1 : -ENOENT;
 }
 
 /* Wait for @fd to be readable (POLLIN) or have an event (POLLPRI) */
@@ -248,9 +212,26 @@ static void make_nv12(uint8_t *p, uint32_t w, uint32_t h, unsigned int n)
 		}
 }
 
-/* Encode @count frames of w x h with vicodec into @bs; 0 or -errno */
-static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
-		  struct bitstream *bs)
+/* The same picture as XR24: B, G, R, X */
+static void make_xr24(uint8_t *p, uint32_t w, uint32_t h, unsigned int n)
+{
+	uint32_t x, y;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++, p += 4) {
+			p[0] = (uint8_t)(x + 3 * n);
+			p[1] = (uint8_t)(y + ((x / 32 + n) % 2) * 64);
+			p[2] = (uint8_t)(x + y - 5 * n);
+			p[3] = 0;
+		}
+}
+
+/*
+ * Encode @count frames of w x h, NV12 or XR24 (@fourcc), with vicodec into
+ * @bs; 0 or -errno
+ */
+static int encode(const char *node, uint32_t fourcc, uint32_t w, uint32_t h,
+		  unsigned int count, struct bitstream *bs)
 {
 	struct v4l2_format fo, fc;
 	struct v4l2_buffer b;
@@ -262,8 +243,7 @@ static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
 	fd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_PIX_FMT_NV12, w, h,
-		      0, &fo);
+	ret = set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, fourcc, w, h, 0, &fo);
 	ret = ret ?: set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_PIX_FMT_FWHT,
 			     w, h, 0, &fc);
 	if (!ret && reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 1) < 1)
@@ -280,7 +260,10 @@ static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
 		 fo.fmt.pix.width, fo.fmt.pix.height, fo.fmt.pix.sizeimage,
 		 fc.fmt.pix.width, fc.fmt.pix.height, fc.fmt.pix.sizeimage);
 	for (i = 0; !ret && i < count; i++) {
-		make_nv12(in, w, h, i);
+		if (fourcc == V4L2_PIX_FMT_XBGR32)
+			make_xr24(in, w, h, i);
+		else
+			make_nv12(in, w, h, i);
 		ret = q_mmap(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 0,
 			     fo.fmt.pix.sizeimage);
 		ret = ret ?: q_mmap(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, 0, 0);
@@ -340,10 +323,10 @@ static int dec_setup_cap(struct dec *d)
 	memset(&d->cap, 0, sizeof(d->cap));
 	d->cap.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	ret = xioctl(d->fd, VIDIOC_G_FMT, &d->cap);
-	/* Both decoders in NV12 (vicodec would pick YUV420) */
-	d->cap.fmt.pix.pixelformat = V4L2_PIX_FMT_NV12;
+	/* Both decoders in the same format (vicodec picks YUV420 first) */
+	d->cap.fmt.pix.pixelformat = d->fourcc;
 	ret = ret ?: xioctl(d->fd, VIDIOC_S_FMT, &d->cap);
-	if (!ret && d->cap.fmt.pix.pixelformat != V4L2_PIX_FMT_NV12)
+	if (!ret && d->cap.fmt.pix.pixelformat != d->fourcc)
 		ret = -EINVAL;
 	if (ret)
 		return ret;
@@ -629,8 +612,9 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 {
 	static struct decoded mine[NFRAMES], ref[NFRAMES];
 	uint64_t before[PM_NUM_USE_CASES] = { 0 }, after[PM_NUM_USE_CASES];
-	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1 };
-	struct dec dv = { .fd = -1, .disp = disp };
+	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1,
+			  .fourcc = V4L2_PIX_FMT_NV12 };
+	struct dec dv = { .fd = -1, .disp = disp, .fourcc = V4L2_PIX_FMT_NV12 };
 	unsigned int i, equal = 0, whole = 0;
 	uint32_t want;
 	int ret, same;
@@ -690,11 +674,62 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 		free(ref[i].data);
 }
 
+/* XR24 ('XBGR32', DRM XRGB8888): an RGB stream, decoded as such */
+static void test_xr24(struct tap *t, const char *ours, const char *enc,
+		      const char *vdec, int disp)
+{
+	static struct decoded mine[NXR], ref[NXR];
+	static struct bitstream bs[NXR];
+	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1,
+			  .fourcc = V4L2_PIX_FMT_XBGR32 };
+	struct dec dv = { .fd = -1, .disp = disp,
+			  .fourcc = V4L2_PIX_FMT_XBGR32 };
+	unsigned int i, equal = 0, whole = 0;
+	uint32_t want;
+	int ret;
+
+	memset(mine, 0, sizeof(mine));
+	memset(ref, 0, sizeof(ref));
+	ret = encode(enc, V4L2_PIX_FMT_XBGR32, W1, H1, NXR, bs);
+	if (!ret) {
+		ret = decode_all(&dv, vdec, bs, NXR, ref);
+		dec_close(&dv);
+	}
+	if (!tap_ok(t, ret == 0, "XR24: vicodec encodes and decodes %d frames of %dx%d (%s)",
+		    NXR, W1, H1, err_name(ret)))
+		goto out;
+	ret = decode_all(&dm, ours, bs, NXR, mine);
+	dec_close(&dm);
+	tap_ok(t, ret == 0 && dm.cap.fmt.pix.bytesperline == W1 * 4,
+	       "XR24: vdec-m2m decodes them into protected buffers, bytesperline %u = width*4 (%s)",
+	       dm.cap.fmt.pix.bytesperline, err_name(ret));
+	for (i = 0; i < NXR; i++) {
+		whole += mine[i].bytesused == W1 * H1 * 4 &&
+			 mine[i].size == W1 * H1 * 4;
+		if (ref[i].data && mine[i].buf_size &&
+		    !crc_padded(&ref[i], mine[i].buf_size, &want) &&
+		    mine[i].crc == want)
+			equal++;
+	}
+	tap_ok(t, whole == NXR,
+	       "XR24: bytesused = sizeimage = width*height*4 (%u of %d)",
+	       whole, NXR);
+	tap_ok(t, equal == NXR,
+	       "XR24: vdisp's CRC of every protected frame equals vicodec's clear decode (%u of %d)",
+	       equal, NXR);
+out:
+	for (i = 0; i < NXR; i++) {
+		free(ref[i].data);
+		free(bs[i].data);
+	}
+}
+
 /* A malformed header: error buffers, nothing written, no kernel report */
 static void test_malformed(struct tap *t, const char *ours, int disp,
 			   const struct bitstream *bs)
 {
-	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1 };
+	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1,
+			 .fourcc = V4L2_PIX_FMT_NV12 };
 	struct decoded first = { 0 };
 	uint32_t crc_before[NCAP] = { 0 }, crc_after = 0;
 	struct v4l2_buffer b;
@@ -811,16 +846,16 @@ int main(void)
 		tap_skip(&t, "vtee is not loaded", "V4L2 FWHT decoder");
 		return tap_done(&t);
 	}
-	vc = module_load("vicodec");
-	m2m = module_load(VM_M2M_MOD);
+	vc = vm_module_load("vicodec");
+	m2m = vm_module_load(VM_M2M_MOD);
 	vm = vm_load();
 	if (!tap_ok(&t, vc >= 0 && m2m >= 0 && vm >= 0,
 		    "vicodec, vdec_m2m and vmedia are loaded"))
 		goto out;
 	ret = vm_find_m2m_node(ours, sizeof(ours));
-	ret = ret ?: find_node_by_name("stateful-encoder", enc,
+	ret = ret ?: vm_find_video_by_name("stateful-encoder", enc,
 				       sizeof(enc));
-	ret = ret ?: find_node_by_name("stateful-decoder", vdec,
+	ret = ret ?: vm_find_video_by_name("stateful-decoder", vdec,
 				       sizeof(vdec));
 	disp = vm_open("vdisp");
 	if (!tap_ok(&t, ret == 0 && disp >= 0,
@@ -829,14 +864,15 @@ int main(void)
 		goto out;
 
 	test_defaults(&t, ours);
-	ret = encode(enc, W1, H1, N1, bs);
-	ret = ret ?: encode(enc, W2, H2, N2, bs + N1);
+	ret = encode(enc, V4L2_PIX_FMT_NV12, W1, H1, N1, bs);
+	ret = ret ?: encode(enc, V4L2_PIX_FMT_NV12, W2, H2, N2, bs + N1);
 	if (tap_ok(&t, ret == 0,
 		   "vicodec encodes %d frames of %dx%d and %d of %dx%d NV12 (%s)",
 		   N1, W1, H1, N2, W2, H2, err_name(ret))) {
 		test_stream(&t, ours, vdec, disp, bs);
 		test_malformed(&t, ours, disp, bs);
 	}
+	test_xr24(&t, ours, enc, vdec, disp);
 	test_trusted_ui(&t, ours);
 	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
 	       "every pool is free and clean afterwards");
