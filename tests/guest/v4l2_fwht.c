@@ -18,6 +18,8 @@
  *    then DQBUF fails with EPIPE;
  *  - an XR24 (RGB) stream decodes into XR24 frames of bytesperline
  *    width*4, CRC-equal to vicodec's;
+ *  - a protected bitstream (SDP TA) decodes to the same frame, its size
+ *    from the OUTPUT format; a clear P-frame on its reference is refused;
  *  - refusals: a malformed header comes back as error buffers and writes
  *    nothing, with no kernel warning; a trusted-ui CAPTURE buffer is
  *    refused at QBUF (EPERM); violations do not move for a clean stream.
@@ -109,8 +111,8 @@ static int wait_fd(int fd, short what)
 	return n ? 0 : -ETIMEDOUT;
 }
 
-/* DQBUF of @type, waiting up to WAIT_MS; 0 or -errno, @b filled */
-static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
+/* DQBUF of @type and @memory, waiting up to WAIT_MS; 0 or -errno */
+static int dq_mem(int fd, uint32_t type, uint32_t memory, struct v4l2_buffer *b)
 {
 	uint64_t end = pm_now_ms() + WAIT_MS;
 	int ret;
@@ -118,12 +120,17 @@ static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
 	for (;;) {
 		memset(b, 0, sizeof(*b));
 		b->type = type;
-		b->memory = V4L2_MEMORY_MMAP;
+		b->memory = memory;
 		ret = xioctl(fd, VIDIOC_DQBUF, b);
 		if (ret != -EAGAIN || pm_now_ms() >= end)
 			return ret;
 		pm_sleep_ms(2);
 	}
+}
+
+static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
+{
+	return dq_mem(fd, type, V4L2_MEMORY_MMAP, b);
 }
 
 static int q_mmap(int fd, uint32_t type, uint32_t index, uint32_t used)
@@ -608,7 +615,7 @@ static int crc_padded(const struct decoded *clear, uint64_t size,
 }
 
 static void test_stream(struct tap *t, const char *ours, const char *vdec,
-			int disp, const struct bitstream *bs)
+			int disp, const struct bitstream *bs, uint32_t *crc0)
 {
 	static struct decoded mine[NFRAMES], ref[NFRAMES];
 	uint64_t before[PM_NUM_USE_CASES] = { 0 }, after[PM_NUM_USE_CASES];
@@ -664,6 +671,7 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 	tap_ok(t, equal == NFRAMES,
 	       "vdisp's CRC of every protected frame equals vicodec's clear decode (%u of %d)",
 	       equal, NFRAMES);
+	*crc0 = mine[0].crc;
 	tap_ok(t, dm.drained,
 	       "V4L2_DEC_CMD_STOP after the last bitstream: a buffer with V4L2_BUF_FLAG_LAST ends the stream");
 	vm_violations(after);
@@ -672,6 +680,143 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 	tap_ok(t, same, "a clean stream: violations unchanged");
 	for (i = 0; i < NFRAMES; i++)
 		free(ref[i].data);
+}
+
+/* QBUF of DMA-buf @dmabuf on OUTPUT buffer 0 */
+static int q_dmabuf(int fd, int dmabuf, uint32_t used)
+{
+	struct v4l2_buffer b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.m.fd = dmabuf;
+	b.bytesused = used;
+	b.field = V4L2_FIELD_NONE;
+	return xioctl(fd, VIDIOC_QBUF, &b);
+}
+
+/* Copy @bs into protected buffer @pb with the SDP TA; 0 or -errno */
+static int inject(int tee, uint32_t sdp, struct pm_shm *nrm,
+		  const struct pm_prot *pb, const struct bitstream *bs)
+{
+	struct tee_ioctl_param p[2];
+	struct pm_res r;
+
+	if (bs->len > nrm->size)
+		return -ENOSPC;
+	memcpy(nrm->p, bs->data, bs->len);
+	p[0] = pm_p_memref(PM_MR_IN, nrm->id, 0, bs->len);
+	p[1] = pm_p_memref(PM_MR_OUT, pb->id, 0, bs->len);
+	r = pm_invoke(tee, sdp, PM_SDP_INJECT, p, 2);
+	if (!pm_res_ok(&r))
+		pm_diag_res("INJECT", &r);
+	return pm_res_ok(&r) ? 0 : -EIO;
+}
+
+/*
+ * A protected bitstream (an I-frame put into secure-video memory by the
+ * SDP TA): the driver cannot read its header, the OUTPUT format gives
+ * the size; it decodes into the same frame as the clear one. Then a
+ * clear P-frame (system heap) on that reference is refused: it would
+ * mix the caller's bytes with protected content.
+ */
+static void test_protected_bitstream(struct tap *t, const char *ours, int disp,
+				     const struct bitstream *bs, uint32_t crc0)
+{
+	uint64_t before[PM_NUM_USE_CASES] = { 0 }, after[PM_NUM_USE_CASES];
+	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1,
+			 .fourcc = V4L2_PIX_FMT_NV12 };
+	struct pm_shm nrm = { .fd = -1 };
+	struct pm_prot pb = { -1, -1, 0, 0 };
+	struct v4l2_event_subscription sub;
+	struct v4l2_requestbuffers rb;
+	struct decoded fr = { 0 };
+	/* One system-heap chunk (contiguous), above the OUTPUT sizeimage */
+	size_t sys_len = 1 << 20;
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct v4l2_format fo;
+	struct v4l2_buffer b;
+	int tee, sys = -1, ret;
+	uint8_t *sp = MAP_FAILED;
+	uint32_t sdp = 0, ev;
+	struct pm_res r;
+
+	tee = pm_tee_open();
+	ret = tee < 0 ? tee : pm_shm_new(tee, BS_MAX, &nrm);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
+	if (!ret) {
+		r = pm_open_public(tee, uuid, &sdp);
+		ret = pm_res_ok(&r) ? 0 : -EIO;
+	}
+	ret = ret ?: pm_prot_new(tee, pm_use_case(0)->heap, BS_MAX, &pb);
+	ret = ret ?: inject(tee, sdp, &nrm, &pb, &bs[0]);
+	sys = pm_heap_alloc_path(PM_SYS_HEAP, sys_len);
+	if (sys >= 0)
+		sp = mmap(NULL, sys_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  sys, 0);
+	if (!tap_ok(t, !ret && sp != MAP_FAILED,
+		    "protected bitstream: the I-frame in secure-video memory (SDP INJECT), a P-frame in the system heap (%s)",
+		    err_name(ret)))
+		goto out;
+	memcpy(sp, bs[1].data, bs[1].len);
+
+	d.fd = open(ours, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ret = d.fd < 0 ? -errno : 0;
+	memset(&sub, 0, sizeof(sub));
+	sub.type = V4L2_EVENT_SOURCE_CHANGE;
+	ret = ret ?: xioctl(d.fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	ret = ret ?: set_fmt(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			     V4L2_PIX_FMT_FWHT, W1, H1, BS_MAX, &fo);
+	memset(&rb, 0, sizeof(rb));
+	rb.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	rb.memory = V4L2_MEMORY_DMABUF;
+	rb.count = 1;
+	ret = ret ?: xioctl(d.fd, VIDIOC_REQBUFS, &rb);
+	ret = ret ?: q_dmabuf(d.fd, pb.dmabuf, bs[0].len);
+	ret = ret ?: stream(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 1);
+	ret = ret ?: dec_event(&d, &ev);
+	if (!ret && ev != V4L2_EVENT_SOURCE_CHANGE)
+		ret = -EPROTO;
+	ret = ret ?: dec_setup_cap(&d);
+	tap_ok(t, ret == 0 && d.cap.fmt.pix.width == W1 &&
+	       d.cap.fmt.pix.height == H1,
+	       "protected bitstream: SOURCE_CHANGE, CAPTURE %ux%u from the OUTPUT format (%s)",
+	       d.cap.fmt.pix.width, d.cap.fmt.pix.height, err_name(ret));
+	ret = ret ?: dq(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &b);
+	ret = ret ?: dec_record(&d, &b, &fr);
+	tap_ok(t, ret == 0 && !(b.flags & V4L2_BUF_FLAG_ERROR) &&
+	       b.bytesused == d.cap.fmt.pix.sizeimage && fr.crc == crc0,
+	       "... decoded in the secure world: bytesused %u = sizeimage, vdisp's CRC %#x is the clear decode's %#x (%s)",
+	       b.bytesused, fr.crc, crc0, err_name(ret));
+	ret = ret ?: q_mmap(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, b.index, 0);
+	ret = ret ?: dq_mem(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			    V4L2_MEMORY_DMABUF, &b);
+	if (ret)
+		goto out;
+
+	vm_violations(before);
+	ret = q_dmabuf(d.fd, sys, bs[1].len);
+	ret = ret ?: dq_mem(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			    V4L2_MEMORY_DMABUF, &b);
+	ret = ret ?: dq(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &b);
+	vm_violations(after);
+	tap_ok(t, ret == 0 && (b.flags & V4L2_BUF_FLAG_ERROR) && !b.bytesused &&
+	       after[0] == before[0] + 1,
+	       "a clear P-frame on the reference of a protected one: refused, error buffers, one secure-video violation (%s, flags %#x)",
+	       err_name(ret), b.flags);
+out:
+	dec_close(&d);
+	if (sp != MAP_FAILED)
+		munmap(sp, sys_len);
+	if (sys >= 0)
+		close(sys);
+	pm_prot_free(&pb);
+	if (sdp)
+		pm_close_session(tee, sdp);
+	pm_shm_free(&nrm);
+	if (tee >= 0)
+		close(tee);
 }
 
 /* XR24 ('XBGR32', DRM XRGB8888): an RGB stream, decoded as such */
@@ -837,6 +982,7 @@ int main(void)
 {
 	static struct bitstream bs[NFRAMES];
 	char ours[288], enc[64], vdec[64];
+	uint32_t crc0 = 0;
 	int m2m = 0, vm = 0, vc = 0, disp = -1, ret;
 	unsigned int i;
 	struct tap t;
@@ -869,8 +1015,9 @@ int main(void)
 	if (tap_ok(&t, ret == 0,
 		   "vicodec encodes %d frames of %dx%d and %d of %dx%d NV12 (%s)",
 		   N1, W1, H1, N2, W2, H2, err_name(ret))) {
-		test_stream(&t, ours, vdec, disp, bs);
+		test_stream(&t, ours, vdec, disp, bs, &crc0);
 		test_malformed(&t, ours, disp, bs);
+		test_protected_bitstream(&t, ours, disp, bs, crc0);
 	}
 	test_xr24(&t, ours, enc, vdec, disp);
 	test_trusted_ui(&t, ours);
