@@ -40,38 +40,6 @@ struct result {
 	char fails[MAX_FAILS][96];	/* names of the failing tests */
 };
 
-static int module_load(const char *mod)
-{
-	char p[128], cmd[128];
-
-	snprintf(p, sizeof(p), "/sys/module/%s/initstate", mod);
-	if (pm_path_exists(p))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "modprobe %s", mod);
-	if (system(cmd))
-		return -EIO;
-	return pm_path_exists(p) ? 1 : -ENOENT;
-}
-
-/* The /dev/videoN whose sysfs name is @name into @path */
-static int find_node_by_name(const char *name, char *path, size_t size)
-{
-	char p[128], buf[64];
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		snprintf(p, sizeof(p), "/sys/class/video4linux/video%d/name", i);
-		if (pm_read_file(p, buf, sizeof(buf)) < 0)
-			continue;
-		buf[strcspn(buf, "\n")] = '\0';
-		if (!strcmp(buf, name)) {
-			snprintf(path, size, "/dev/video%d", i);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /*
  * Run v4l2-compliance on @node; echo its output as diagnostics; parse its
  * version, its totals and the names of the failing tests. 0 or -errno.
@@ -141,7 +109,7 @@ int main(void)
 			 "v4l2-compliance on vdec-m2m");
 		return tap_done(&t);
 	}
-	m2m = module_load(VM_M2M_MOD);
+	m2m = vm_module_load(VM_M2M_MOD);
 	ret = m2m < 0 ? m2m : vm_find_m2m_node(node, sizeof(node));
 	if (!tap_ok(&t, ret == 0, "vdec_m2m loaded, its node found"))
 		return tap_done(&t);
@@ -162,8 +130,8 @@ int main(void)
 	}
 
 	/* A tool older than the kernel's format descriptions: the reference */
-	vc = module_load("vicodec");
-	ret = vc < 0 ? vc : find_node_by_name("stateful-decoder", vnode,
+	vc = vm_module_load("vicodec");
+	ret = vc < 0 ? vc : vm_find_video_by_name("stateful-decoder", vnode,
 					      sizeof(vnode));
 	ret = ret ?: run_compliance(vnode, &ref);
 	for (covered = 1, i = 0; i < mine.nfails; i++)

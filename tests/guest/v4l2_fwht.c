@@ -16,6 +16,10 @@
  *    the clear by vicodec (mapped, zero-padded to the buffer's size);
  *  - V4L2_DEC_CMD_STOP drains: the last frame carries V4L2_BUF_FLAG_LAST,
  *    then DQBUF fails with EPIPE;
+ *  - an XR24 (RGB) stream decodes into XR24 frames of bytesperline
+ *    width*4, CRC-equal to vicodec's;
+ *  - a protected bitstream (SDP TA) decodes to the same frame, its size
+ *    from the OUTPUT format; a clear P-frame on its reference is refused;
  *  - refusals: a malformed header comes back as error buffers and writes
  *    nothing, with no kernel warning; a trusted-ui CAPTURE buffer is
  *    refused at QBUF (EPERM); violations do not move for a clean stream.
@@ -51,6 +55,7 @@
 #define H2		576
 #define N2		4
 #define NFRAMES		(N1 + N2)
+#define NXR		4	/* XR24 frames: I, P, P, P */
 #define NCAP		2
 #define BS_MAX		(W2 * H2 * 2)
 #define WAIT_MS		10000
@@ -71,6 +76,7 @@ struct decoded {
 
 struct dec {
 	int fd, disp;
+	uint32_t fourcc;	/* the CAPTURE format to ask for */
 	int protected_cap;	/* ours: EXPBUF + scan-out, else mmap */
 	struct v4l2_format cap;
 	uint8_t *out_map;
@@ -94,46 +100,6 @@ static const char *err_name(int err)
 	return err ? strerror(err < 0 ? -err : err) : "success";
 }
 
-/* The /dev/videoN whose sysfs name is @name into @path */
-static int find_node_by_name(const char *name, char *path, size_t size)
-{
-	char p[128], buf[64];
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		snprintf(p, sizeof(p), "/sys/class/video4linux/video%d/name", i);
-		if (pm_read_file(p, buf, sizeof(buf)) < 0)
-			continue;
-		buf[strcspn(buf, "\n")] = '\0';
-		if (!strcmp(buf, name)) {
-			snprintf(path, size, "/dev/video%d", i);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int module_loaded(const char *mod)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "/sys/module/%s/initstate", mod);
-	return pm_path_exists(p);
-}
-
-/* 1 if this loaded it, 0 if it was loaded, -errno */
-static int module_load(const char *mod)
-{
-	char cmd[128];
-
-	if (module_loaded(mod))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "modprobe %s", mod);
-	if (system(cmd))
-		return -EIO;
-	return module_loaded(mod) ? 1 : -ENOENT;
-}
-
 /* Wait for @fd to be readable (POLLIN) or have an event (POLLPRI) */
 static int wait_fd(int fd, short what)
 {
@@ -145,8 +111,8 @@ static int wait_fd(int fd, short what)
 	return n ? 0 : -ETIMEDOUT;
 }
 
-/* DQBUF of @type, waiting up to WAIT_MS; 0 or -errno, @b filled */
-static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
+/* DQBUF of @type and @memory, waiting up to WAIT_MS; 0 or -errno */
+static int dq_mem(int fd, uint32_t type, uint32_t memory, struct v4l2_buffer *b)
 {
 	uint64_t end = pm_now_ms() + WAIT_MS;
 	int ret;
@@ -154,12 +120,17 @@ static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
 	for (;;) {
 		memset(b, 0, sizeof(*b));
 		b->type = type;
-		b->memory = V4L2_MEMORY_MMAP;
+		b->memory = memory;
 		ret = xioctl(fd, VIDIOC_DQBUF, b);
 		if (ret != -EAGAIN || pm_now_ms() >= end)
 			return ret;
 		pm_sleep_ms(2);
 	}
+}
+
+static int dq(int fd, uint32_t type, struct v4l2_buffer *b)
+{
+	return dq_mem(fd, type, V4L2_MEMORY_MMAP, b);
 }
 
 static int q_mmap(int fd, uint32_t type, uint32_t index, uint32_t used)
@@ -248,9 +219,26 @@ static void make_nv12(uint8_t *p, uint32_t w, uint32_t h, unsigned int n)
 		}
 }
 
-/* Encode @count frames of w x h with vicodec into @bs; 0 or -errno */
-static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
-		  struct bitstream *bs)
+/* The same picture as XR24: B, G, R, X */
+static void make_xr24(uint8_t *p, uint32_t w, uint32_t h, unsigned int n)
+{
+	uint32_t x, y;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++, p += 4) {
+			p[0] = (uint8_t)(x + 3 * n);
+			p[1] = (uint8_t)(y + ((x / 32 + n) % 2) * 64);
+			p[2] = (uint8_t)(x + y - 5 * n);
+			p[3] = 0;
+		}
+}
+
+/*
+ * Encode @count frames of w x h, NV12 or XR24 (@fourcc), with vicodec into
+ * @bs; 0 or -errno
+ */
+static int encode(const char *node, uint32_t fourcc, uint32_t w, uint32_t h,
+		  unsigned int count, struct bitstream *bs)
 {
 	struct v4l2_format fo, fc;
 	struct v4l2_buffer b;
@@ -262,8 +250,7 @@ static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
 	fd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_PIX_FMT_NV12, w, h,
-		      0, &fo);
+	ret = set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, fourcc, w, h, 0, &fo);
 	ret = ret ?: set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_PIX_FMT_FWHT,
 			     w, h, 0, &fc);
 	if (!ret && reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 1) < 1)
@@ -280,7 +267,10 @@ static int encode(const char *node, uint32_t w, uint32_t h, unsigned int count,
 		 fo.fmt.pix.width, fo.fmt.pix.height, fo.fmt.pix.sizeimage,
 		 fc.fmt.pix.width, fc.fmt.pix.height, fc.fmt.pix.sizeimage);
 	for (i = 0; !ret && i < count; i++) {
-		make_nv12(in, w, h, i);
+		if (fourcc == V4L2_PIX_FMT_XBGR32)
+			make_xr24(in, w, h, i);
+		else
+			make_nv12(in, w, h, i);
 		ret = q_mmap(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 0,
 			     fo.fmt.pix.sizeimage);
 		ret = ret ?: q_mmap(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, 0, 0);
@@ -340,10 +330,10 @@ static int dec_setup_cap(struct dec *d)
 	memset(&d->cap, 0, sizeof(d->cap));
 	d->cap.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	ret = xioctl(d->fd, VIDIOC_G_FMT, &d->cap);
-	/* Both decoders in NV12 (vicodec would pick YUV420) */
-	d->cap.fmt.pix.pixelformat = V4L2_PIX_FMT_NV12;
+	/* Both decoders in the same format (vicodec picks YUV420 first) */
+	d->cap.fmt.pix.pixelformat = d->fourcc;
 	ret = ret ?: xioctl(d->fd, VIDIOC_S_FMT, &d->cap);
-	if (!ret && d->cap.fmt.pix.pixelformat != V4L2_PIX_FMT_NV12)
+	if (!ret && d->cap.fmt.pix.pixelformat != d->fourcc)
 		ret = -EINVAL;
 	if (ret)
 		return ret;
@@ -625,12 +615,13 @@ static int crc_padded(const struct decoded *clear, uint64_t size,
 }
 
 static void test_stream(struct tap *t, const char *ours, const char *vdec,
-			int disp, const struct bitstream *bs)
+			int disp, const struct bitstream *bs, uint32_t *crc0)
 {
 	static struct decoded mine[NFRAMES], ref[NFRAMES];
 	uint64_t before[PM_NUM_USE_CASES] = { 0 }, after[PM_NUM_USE_CASES];
-	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1 };
-	struct dec dv = { .fd = -1, .disp = disp };
+	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1,
+			  .fourcc = V4L2_PIX_FMT_NV12 };
+	struct dec dv = { .fd = -1, .disp = disp, .fourcc = V4L2_PIX_FMT_NV12 };
 	unsigned int i, equal = 0, whole = 0;
 	uint32_t want;
 	int ret, same;
@@ -680,6 +671,7 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 	tap_ok(t, equal == NFRAMES,
 	       "vdisp's CRC of every protected frame equals vicodec's clear decode (%u of %d)",
 	       equal, NFRAMES);
+	*crc0 = mine[0].crc;
 	tap_ok(t, dm.drained,
 	       "V4L2_DEC_CMD_STOP after the last bitstream: a buffer with V4L2_BUF_FLAG_LAST ends the stream");
 	vm_violations(after);
@@ -690,11 +682,199 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 		free(ref[i].data);
 }
 
+/* QBUF of DMA-buf @dmabuf on OUTPUT buffer 0 */
+static int q_dmabuf(int fd, int dmabuf, uint32_t used)
+{
+	struct v4l2_buffer b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.m.fd = dmabuf;
+	b.bytesused = used;
+	b.field = V4L2_FIELD_NONE;
+	return xioctl(fd, VIDIOC_QBUF, &b);
+}
+
+/* Copy @bs into protected buffer @pb with the SDP TA; 0 or -errno */
+static int inject(int tee, uint32_t sdp, struct pm_shm *nrm,
+		  const struct pm_prot *pb, const struct bitstream *bs)
+{
+	struct tee_ioctl_param p[2];
+	struct pm_res r;
+
+	if (bs->len > nrm->size)
+		return -ENOSPC;
+	memcpy(nrm->p, bs->data, bs->len);
+	p[0] = pm_p_memref(PM_MR_IN, nrm->id, 0, bs->len);
+	p[1] = pm_p_memref(PM_MR_OUT, pb->id, 0, bs->len);
+	r = pm_invoke(tee, sdp, PM_SDP_INJECT, p, 2);
+	if (!pm_res_ok(&r))
+		pm_diag_res("INJECT", &r);
+	return pm_res_ok(&r) ? 0 : -EIO;
+}
+
+/*
+ * A protected bitstream (an I-frame put into secure-video memory by the
+ * SDP TA): the driver cannot read its header, the OUTPUT format gives
+ * the size; it decodes into the same frame as the clear one. Then a
+ * clear P-frame (system heap) on that reference is refused: it would
+ * mix the caller's bytes with protected content.
+ */
+static void test_protected_bitstream(struct tap *t, const char *ours, int disp,
+				     const struct bitstream *bs, uint32_t crc0)
+{
+	uint64_t before[PM_NUM_USE_CASES] = { 0 }, after[PM_NUM_USE_CASES];
+	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1,
+			 .fourcc = V4L2_PIX_FMT_NV12 };
+	struct pm_shm nrm = { .fd = -1 };
+	struct pm_prot pb = { -1, -1, 0, 0 };
+	struct v4l2_event_subscription sub;
+	struct v4l2_requestbuffers rb;
+	struct decoded fr = { 0 };
+	/* One system-heap chunk (contiguous), above the OUTPUT sizeimage */
+	size_t sys_len = 1 << 20;
+	uint8_t uuid[TEE_IOCTL_UUID_LEN];
+	struct v4l2_format fo;
+	struct v4l2_buffer b;
+	int tee, sys = -1, ret;
+	uint8_t *sp = MAP_FAILED;
+	uint32_t sdp = 0, ev;
+	struct pm_res r;
+
+	tee = pm_tee_open();
+	ret = tee < 0 ? tee : pm_shm_new(tee, BS_MAX, &nrm);
+	pm_uuid_parse(PM_SDP_TA_UUID, uuid);
+	if (!ret) {
+		r = pm_open_public(tee, uuid, &sdp);
+		ret = pm_res_ok(&r) ? 0 : -EIO;
+	}
+	ret = ret ?: pm_prot_new(tee, pm_use_case(0)->heap, BS_MAX, &pb);
+	ret = ret ?: inject(tee, sdp, &nrm, &pb, &bs[0]);
+	sys = pm_heap_alloc_path(PM_SYS_HEAP, sys_len);
+	if (sys >= 0)
+		sp = mmap(NULL, sys_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  sys, 0);
+	if (!tap_ok(t, !ret && sp != MAP_FAILED,
+		    "protected bitstream: the I-frame in secure-video memory (SDP INJECT), a P-frame in the system heap (%s)",
+		    err_name(ret)))
+		goto out;
+	memcpy(sp, bs[1].data, bs[1].len);
+
+	d.fd = open(ours, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ret = d.fd < 0 ? -errno : 0;
+	memset(&sub, 0, sizeof(sub));
+	sub.type = V4L2_EVENT_SOURCE_CHANGE;
+	ret = ret ?: xioctl(d.fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	ret = ret ?: set_fmt(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			     V4L2_PIX_FMT_FWHT, W1, H1, BS_MAX, &fo);
+	memset(&rb, 0, sizeof(rb));
+	rb.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	rb.memory = V4L2_MEMORY_DMABUF;
+	rb.count = 1;
+	ret = ret ?: xioctl(d.fd, VIDIOC_REQBUFS, &rb);
+	ret = ret ?: q_dmabuf(d.fd, pb.dmabuf, bs[0].len);
+	ret = ret ?: stream(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 1);
+	ret = ret ?: dec_event(&d, &ev);
+	if (!ret && ev != V4L2_EVENT_SOURCE_CHANGE)
+		ret = -EPROTO;
+	ret = ret ?: dec_setup_cap(&d);
+	tap_ok(t, ret == 0 && d.cap.fmt.pix.width == W1 &&
+	       d.cap.fmt.pix.height == H1,
+	       "protected bitstream: SOURCE_CHANGE, CAPTURE %ux%u from the OUTPUT format (%s)",
+	       d.cap.fmt.pix.width, d.cap.fmt.pix.height, err_name(ret));
+	ret = ret ?: dq(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &b);
+	ret = ret ?: dec_record(&d, &b, &fr);
+	tap_ok(t, ret == 0 && !(b.flags & V4L2_BUF_FLAG_ERROR) &&
+	       b.bytesused == d.cap.fmt.pix.sizeimage && fr.crc == crc0,
+	       "... decoded in the secure world: bytesused %u = sizeimage, vdisp's CRC %#x is the clear decode's %#x (%s)",
+	       b.bytesused, fr.crc, crc0, err_name(ret));
+	ret = ret ?: q_mmap(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, b.index, 0);
+	ret = ret ?: dq_mem(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			    V4L2_MEMORY_DMABUF, &b);
+	if (ret)
+		goto out;
+
+	vm_violations(before);
+	ret = q_dmabuf(d.fd, sys, bs[1].len);
+	ret = ret ?: dq_mem(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			    V4L2_MEMORY_DMABUF, &b);
+	ret = ret ?: dq(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &b);
+	vm_violations(after);
+	tap_ok(t, ret == 0 && (b.flags & V4L2_BUF_FLAG_ERROR) && !b.bytesused &&
+	       after[0] == before[0] + 1,
+	       "a clear P-frame on the reference of a protected one: refused, error buffers, one secure-video violation (%s, flags %#x)",
+	       err_name(ret), b.flags);
+out:
+	dec_close(&d);
+	if (sp != MAP_FAILED)
+		munmap(sp, sys_len);
+	if (sys >= 0)
+		close(sys);
+	pm_prot_free(&pb);
+	if (sdp)
+		pm_close_session(tee, sdp);
+	pm_shm_free(&nrm);
+	if (tee >= 0)
+		close(tee);
+}
+
+/* XR24 ('XBGR32', DRM XRGB8888): an RGB stream, decoded as such */
+static void test_xr24(struct tap *t, const char *ours, const char *enc,
+		      const char *vdec, int disp)
+{
+	static struct decoded mine[NXR], ref[NXR];
+	static struct bitstream bs[NXR];
+	struct dec dm = { .fd = -1, .disp = disp, .protected_cap = 1,
+			  .fourcc = V4L2_PIX_FMT_XBGR32 };
+	struct dec dv = { .fd = -1, .disp = disp,
+			  .fourcc = V4L2_PIX_FMT_XBGR32 };
+	unsigned int i, equal = 0, whole = 0;
+	uint32_t want;
+	int ret;
+
+	memset(mine, 0, sizeof(mine));
+	memset(ref, 0, sizeof(ref));
+	ret = encode(enc, V4L2_PIX_FMT_XBGR32, W1, H1, NXR, bs);
+	if (!ret) {
+		ret = decode_all(&dv, vdec, bs, NXR, ref);
+		dec_close(&dv);
+	}
+	if (!tap_ok(t, ret == 0, "XR24: vicodec encodes and decodes %d frames of %dx%d (%s)",
+		    NXR, W1, H1, err_name(ret)))
+		goto out;
+	ret = decode_all(&dm, ours, bs, NXR, mine);
+	dec_close(&dm);
+	tap_ok(t, ret == 0 && dm.cap.fmt.pix.bytesperline == W1 * 4,
+	       "XR24: vdec-m2m decodes them into protected buffers, bytesperline %u = width*4 (%s)",
+	       dm.cap.fmt.pix.bytesperline, err_name(ret));
+	for (i = 0; i < NXR; i++) {
+		whole += mine[i].bytesused == W1 * H1 * 4 &&
+			 mine[i].size == W1 * H1 * 4;
+		if (ref[i].data && mine[i].buf_size &&
+		    !crc_padded(&ref[i], mine[i].buf_size, &want) &&
+		    mine[i].crc == want)
+			equal++;
+	}
+	tap_ok(t, whole == NXR,
+	       "XR24: bytesused = sizeimage = width*height*4 (%u of %d)",
+	       whole, NXR);
+	tap_ok(t, equal == NXR,
+	       "XR24: vdisp's CRC of every protected frame equals vicodec's clear decode (%u of %d)",
+	       equal, NXR);
+out:
+	for (i = 0; i < NXR; i++) {
+		free(ref[i].data);
+		free(bs[i].data);
+	}
+}
+
 /* A malformed header: error buffers, nothing written, no kernel report */
 static void test_malformed(struct tap *t, const char *ours, int disp,
 			   const struct bitstream *bs)
 {
-	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1 };
+	struct dec d = { .fd = -1, .disp = disp, .protected_cap = 1,
+			 .fourcc = V4L2_PIX_FMT_NV12 };
 	struct decoded first = { 0 };
 	uint32_t crc_before[NCAP] = { 0 }, crc_after = 0;
 	struct v4l2_buffer b;
@@ -802,6 +982,7 @@ int main(void)
 {
 	static struct bitstream bs[NFRAMES];
 	char ours[288], enc[64], vdec[64];
+	uint32_t crc0 = 0;
 	int m2m = 0, vm = 0, vc = 0, disp = -1, ret;
 	unsigned int i;
 	struct tap t;
@@ -811,16 +992,16 @@ int main(void)
 		tap_skip(&t, "vtee is not loaded", "V4L2 FWHT decoder");
 		return tap_done(&t);
 	}
-	vc = module_load("vicodec");
-	m2m = module_load(VM_M2M_MOD);
+	vc = vm_module_load("vicodec");
+	m2m = vm_module_load(VM_M2M_MOD);
 	vm = vm_load();
 	if (!tap_ok(&t, vc >= 0 && m2m >= 0 && vm >= 0,
 		    "vicodec, vdec_m2m and vmedia are loaded"))
 		goto out;
 	ret = vm_find_m2m_node(ours, sizeof(ours));
-	ret = ret ?: find_node_by_name("stateful-encoder", enc,
+	ret = ret ?: vm_find_video_by_name("stateful-encoder", enc,
 				       sizeof(enc));
-	ret = ret ?: find_node_by_name("stateful-decoder", vdec,
+	ret = ret ?: vm_find_video_by_name("stateful-decoder", vdec,
 				       sizeof(vdec));
 	disp = vm_open("vdisp");
 	if (!tap_ok(&t, ret == 0 && disp >= 0,
@@ -829,14 +1010,16 @@ int main(void)
 		goto out;
 
 	test_defaults(&t, ours);
-	ret = encode(enc, W1, H1, N1, bs);
-	ret = ret ?: encode(enc, W2, H2, N2, bs + N1);
+	ret = encode(enc, V4L2_PIX_FMT_NV12, W1, H1, N1, bs);
+	ret = ret ?: encode(enc, V4L2_PIX_FMT_NV12, W2, H2, N2, bs + N1);
 	if (tap_ok(&t, ret == 0,
 		   "vicodec encodes %d frames of %dx%d and %d of %dx%d NV12 (%s)",
 		   N1, W1, H1, N2, W2, H2, err_name(ret))) {
-		test_stream(&t, ours, vdec, disp, bs);
+		test_stream(&t, ours, vdec, disp, bs, &crc0);
 		test_malformed(&t, ours, disp, bs);
+		test_protected_bitstream(&t, ours, disp, bs, crc0);
 	}
+	test_xr24(&t, ours, enc, vdec, disp);
 	test_trusted_ui(&t, ours);
 	tap_ok(&t, pm_wait_all_clean(PM_CLEAN_TIMEOUT_MS),
 	       "every pool is free and clean afterwards");

@@ -268,6 +268,46 @@ static inline int vm_find_m2m_node(char *path, size_t size)
 	return ret;
 }
 
+/*
+ * Load module @mod (vdec_m2m, vicodec) if it is not loaded; 1 if this
+ * loaded it (unload it again with delete_module()), 0 if it was, -errno.
+ */
+static inline int vm_module_load(const char *mod)
+{
+	char p[128], cmd[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s/initstate", mod);
+	if (pm_path_exists(p))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "modprobe %s", mod);
+	if (system(cmd))
+		return -EIO;
+	return pm_path_exists(p) ? 1 : -ENOENT;
+}
+
+/*
+ * The /dev/videoN whose video device is named @name (vicodec's
+ * "stateful-encoder", "stateful-decoder") into @path; 0 or -ENOENT.
+ */
+static inline int vm_find_video_by_name(const char *name, char *path,
+					size_t size)
+{
+	char p[128], buf[64];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(p, sizeof(p), "/sys/class/video4linux/video%d/name", i);
+		if (pm_read_file(p, buf, sizeof(buf)) < 0)
+			continue;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, name)) {
+			snprintf(path, size, "/dev/video%d", i);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* VMEDIA_IOC_RAW_DMA; 0 or -errno, @out (optional) the answer */
 static inline int vm_raw(int dev, uint32_t op, uint64_t src, uint64_t src_len,
 			 uint64_t dst, uint64_t dst_len, uint64_t *out)
