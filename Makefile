@@ -26,7 +26,7 @@ GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/gues
 GUEST_TESTS_32 := $(patsubst %,$(BUILD)/tests/%-i386,heap_system protmem_heap \
 	tee_protmem tee_sdp)
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host-tests/%,$(wildcard tests/host/*.c))
-TAP_H := $(wildcard tests/lib/*.h)
+TAP_H := $(wildcard tests/lib/*.h) tools/demo/drm_card.h
 
 .PHONY: all check demo shell deps headers kernel-fast kernel-debug guest-fast guest-debug \
 	userspace host-tests teec protmem-lib clean
@@ -240,7 +240,8 @@ $(BUILD)/tests/libprotmem: tests/guest/libprotmem.c $(TAP_H) $(PROTMEM_A) | head
 
 # The GStreamer pipeline of make demo (docs/pipeline.md); the gst_pipeline
 # test shares its pieces (tools/demo/gst_pipeline.h).
-$(BUILD)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h | headers
+$(BUILD)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h \
+		tools/demo/drm_card.h | headers
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(UAPI) $(GUEST_LDFLAGS) -o $@ $<
 

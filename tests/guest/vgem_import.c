@@ -34,7 +34,7 @@
 /* Open the DRM node whose driver is vgem; fd or -errno, @path out */
 static int vgem_open(char *path, size_t size)
 {
-	int card, fd = vm_drm_open("vgem", &card);
+	int card, fd = drm_card_open("vgem", &card);
 
 	if (fd >= 0)
 		snprintf(path, size, "/dev/dri/card%d", card);

@@ -732,7 +732,7 @@ int main(void)
 	ret = vm_load();
 	vm_loaded_here = ret > 0;
 	vdec = ret >= 0 ? vm_open("vdec") : ret;
-	c.drm = vm_drm_open(KMS_DRIVER, &c.card);
+	c.drm = drm_card_open(KMS_DRIVER, &c.card);
 	if (!tap_ok(&t, c.drm >= 0, "a DRM card with driver vtee_kms (%s)",
 		    err_name(c.drm < 0 ? c.drm : 0)))
 		goto out;

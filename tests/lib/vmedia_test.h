@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../../tools/demo/drm_card.h"
 #include "protmem_test.h"
 #include "vmedia_ref.h"
 
@@ -97,34 +98,6 @@ static inline int vm_load(void)
 static inline int vm_unload(void)
 {
 	return vm_mod_unload(VM_MOD);
-}
-
-/*
- * Open the DRM card whose driver is @driver; fd or -errno, its number in
- * *@card (the minor: /dev/dri/cardN, /sys/kernel/debug/dri/N).
- */
-static inline int vm_drm_open(const char *driver, int *card)
-{
-	struct drm_version v;
-	char path[32], name[32];
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, driver)) {
-			*card = i;
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENOENT;
 }
 
 /* ---- firewall violations ------------------------------------------------ */

@@ -40,8 +40,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +47,8 @@
 #include <drm/drm.h>
 #include <drm/drm_mode.h>
 #include <linux/videodev2.h>
+
+#include "drm_card.h"
 
 #define GP_KMS_DRIVER	"vtee_kms"
 #define GP_VICODEC	"vicodec"
@@ -272,36 +272,16 @@ struct gp_kms {
  */
 static inline int gp_kms_open(struct gp_kms *k, struct gp_err *err)
 {
-	char path[32], name[32];
 	struct drm_mode_card_res res;
-	struct stat st;
 	uint32_t crtc, conn;
-	int i;
+	int fd, card;
 
 	memset(k, 0, sizeof(*k));
-	for (i = 0; i < 16; i++) {
-		struct drm_version v;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, GP_KMS_DRIVER) ||
-		    fstat(fd, &st)) {
-			close(fd);
-			continue;
-		}
-		k->fd = fd;
-		k->minor = minor(st.st_rdev);
-		break;
-	}
-	if (i == 16)
+	fd = drm_card_open(GP_KMS_DRIVER, &card);
+	if (fd < 0)
 		return gp_fail(err, ENODEV, "no DRM device of driver " GP_KMS_DRIVER);
+	k->fd = fd;
+	k->minor = card;
 	memset(&res, 0, sizeof(res));
 	res.crtc_id_ptr = (uintptr_t)&crtc;
 	res.connector_id_ptr = (uintptr_t)&conn;
@@ -310,7 +290,7 @@ static inline int gp_kms_open(struct gp_kms *k, struct gp_err *err)
 	if (ioctl(k->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) ||
 	    res.count_crtcs < 1 || res.count_connectors < 1) {
 		close(k->fd);
-		return gp_fail(err, errno ? errno : ENODEV, "%s: no CRTC or connector", path);
+		return gp_fail(err, errno ? errno : ENODEV, "/dev/dri/card%d: no CRTC or connector", card);
 	}
 	k->crtc = crtc;
 	k->conn = conn;
