@@ -93,14 +93,6 @@ $(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle \
 		$$(shell find vm/bundles/$$*.root 2>/dev/null) | deps
 	vm/bundle $*
 
-# GStreamer in a guest without sockets: socketpair() as a pipe, preloaded
-# by the bundle's wrappers (vm/bundles/pipepair.c).
-GST_PIPEPAIR := $(BUILD)/bundle-gst.extra/usr/local/lib/pipepair.so
-$(BUILD)/bundle-gst.cpio.gz: $(GST_PIPEPAIR)
-$(GST_PIPEPAIR): vm/bundles/pipepair.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
-
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
 	$(BUILD)/bin/protmem-pipeline \
 	$(BUILD)/bin/teec-example protmem-lib $(BUILD)/bin/protmem
