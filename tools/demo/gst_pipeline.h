@@ -409,6 +409,8 @@ static inline void gp_kms_close(struct gp_kms *k)
  * struct gp_crcs - what the display showed during one command
  * @crc:	the distinct frames' CRCs, in order (runs of equal CRCs
  *		collapsed; our black frame before and after dropped)
+ * @vbl:	for each, the DRM frame number (vblank) of its first entry
+ * @nvbl:	for each, how many entries (vblanks) it had
  * @n:		how many
  * @vblanks:	CRC entries read (one per vblank)
  * @first:	the DRM frame number (vblank) of the first entry
@@ -422,6 +424,8 @@ static inline void gp_kms_close(struct gp_kms *k)
  */
 struct gp_crcs {
 	uint32_t crc[GP_MAX_FRAMES];
+	uint32_t vbl[GP_MAX_FRAMES];
+	uint32_t nvbl[GP_MAX_FRAMES];
 	size_t n;
 	size_t vblanks;
 	uint32_t first, last, gaps;
@@ -537,12 +541,17 @@ static inline void gp_crc_add(struct gp_crcs *c, uint32_t frame, uint32_t crc)
 		c->first = frame;
 	c->last = frame;
 	c->vblanks++;
-	if (c->n && c->crc[c->n - 1] == crc)
+	if (c->n && c->crc[c->n - 1] == crc) {
+		c->nvbl[c->n - 1]++;
 		return;
+	}
 	if (!c->n && crc == c->black)
 		return;		/* our black frame, before the command's */
-	if (c->n < GP_MAX_FRAMES)
+	if (c->n < GP_MAX_FRAMES) {
+		c->vbl[c->n] = frame;
+		c->nvbl[c->n] = 1;
 		c->crc[c->n++] = crc;
+	}
 }
 
 /**
@@ -656,6 +665,14 @@ static inline int gp_crc_run(struct gp_kms *k, char *const argv[],
 	if (c->n && c->crc[c->n - 1] == c->black)
 		c->n--;
 	return ret;
+}
+
+/* "0xCRC @VBLANK xN": frame @i of @c, where it started, how long it stayed */
+static inline void gp_frame_str(const struct gp_crcs *c, size_t i, char *buf,
+				size_t len)
+{
+	snprintf(buf, len, "0x%08" PRIx32 " @%" PRIu32 " x%" PRIu32, c->crc[i],
+		 c->vbl[i], c->nvbl[i]);
 }
 
 /*

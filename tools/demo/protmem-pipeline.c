@@ -185,26 +185,26 @@ int main(int argc, char **argv)
 	       "read by the secure world)\n");
 	same = gp_align(pc, cc, &ip, &ic);
 	for (i = 0; i < ip || i < ic; i++) {
-		char a[16] = "-", b[16] = "-";
+		char a[32] = "-", b[32] = "-";
 
 		if (i < ip)
-			snprintf(a, sizeof(a), "0x%08" PRIx32, pc->crc[i]);
+			gp_frame_str(pc, i, a, sizeof(a));
 		if (i < ic)
-			snprintf(b, sizeof(b), "0x%08" PRIx32, cc->crc[i]);
-		printf("   start      protected %s  clear %s  (a startup frame: "
+			gp_frame_str(cc, i, b, sizeof(b));
+		printf("   start      protected %-21s clear %-21s (a startup frame: "
 		       "docs/pipeline.md)\n", a, b);
 	}
 	n = pc->n - ip > cc->n - ic ? pc->n - ip : cc->n - ic;
 	if (n > frames)
 		n = frames;
 	for (i = 0; i < n; i++) {
-		char a[16] = "-", b[16] = "-";
+		char a[32] = "-", b[32] = "-";
 
 		if (ip + i < pc->n)
-			snprintf(a, sizeof(a), "0x%08" PRIx32, pc->crc[ip + i]);
+			gp_frame_str(pc, ip + i, a, sizeof(a));
 		if (ic + i < cc->n)
-			snprintf(b, sizeof(b), "0x%08" PRIx32, cc->crc[ic + i]);
-		printf("   frame %3zu  protected %s  clear %s  %s\n", i + 1, a, b,
+			gp_frame_str(cc, ic + i, b, sizeof(b));
+		printf("   frame %3zu  protected %-21s clear %-21s %s\n", i + 1, a, b,
 		       i < same ? "same" : "DIFFERENT");
 	}
 	if (same > frames)

@@ -54,6 +54,7 @@
 #include <drm/drm_managed.h>
 #include <drm/drm_modeset_helper_vtables.h>
 #include <drm/drm_plane.h>
+#include <drm/drm_print.h>
 #include <drm/drm_probe_helper.h>
 #include <drm/drm_simple_kms_helper.h>
 #include <drm/drm_vblank.h>
@@ -105,6 +106,7 @@ struct vtee_kms {
 	bool shown_new;
 	bool crc_on;
 	u64 scan_frame;
+	u32 scan_fb_id;
 	u64 scan_errors;
 
 	bool master;
@@ -178,6 +180,35 @@ static struct drm_gem_object *vtee_kms_gem_create_object(struct drm_device *drm,
 /* ---- scan-out through the secure world ---------------------------------- */
 
 /*
+ * drm.debug=0x2 (DRM_UT_DRIVER): what the plane is given, for matching
+ * CRC entries with framebuffers. Geometry and DMA addresses only.
+ */
+static void vtee_kms_dbg_fb(struct vtee_kms *kms, struct drm_framebuffer *fb)
+{
+	unsigned int i;
+
+	if (!fb) {
+		drm_dbg_driver(&kms->drm, "vblank %llu: commit: no framebuffer\n",
+			       drm_crtc_vblank_count(&kms->crtc));
+		return;
+	}
+	drm_dbg_driver(&kms->drm, "vblank %llu: commit: fb %u %p4cc %ux%u\n",
+		       drm_crtc_vblank_count(&kms->crtc), fb->base.id,
+		       &fb->format->format, fb->width, fb->height);
+	for (i = 0; i < fb->format->num_planes; i++) {
+		struct drm_gem_object *obj = drm_gem_fb_get_obj(fb, i);
+
+		if (!obj)
+			continue;
+		drm_dbg_driver(&kms->drm,
+			       "  plane %u: pitch %u offset %u, %s object dma %pad size %zu\n",
+			       i, fb->pitches[i], fb->offsets[i],
+			       obj->import_attach ? "imported" : "dumb",
+			       &to_drm_gem_dma_obj(obj)->dma_addr, obj->size);
+	}
+}
+
+/*
  * CRC-32 of the whole GEM objects behind @fb, each once, in plane order,
  * read by the secure world as vdisp. 0 or vtee_device_dma()'s error.
  */
@@ -223,6 +254,8 @@ static void vtee_kms_scan_work(struct work_struct *work)
 {
 	struct vtee_kms *kms = container_of(work, struct vtee_kms, scan_work);
 	struct drm_framebuffer *fb;
+	u32 latched_id;
+	ktime_t t0;
 	bool crc_on;
 	u64 frame;
 	u32 crc;
@@ -235,11 +268,18 @@ static void vtee_kms_scan_work(struct work_struct *work)
 	kms->shown_new = false;
 	crc_on = kms->crc_on;
 	frame = kms->scan_frame;
+	latched_id = kms->scan_fb_id;
 	spin_unlock_irq(&kms->lock);
 	if (!fb)
 		return;
 
+	t0 = ktime_get();
 	ret = vtee_kms_scan(kms, fb, &crc);
+	drm_dbg_driver(&kms->drm,
+		       "frame %llu: fb %u at the vblank, fb %u scanned in %lld us, vblank now %llu\n",
+		       frame, latched_id, fb->base.id,
+		       ktime_us_delta(ktime_get(), t0),
+		       drm_crtc_vblank_count(&kms->crtc));
 	drm_framebuffer_put(fb);
 	if (ret) {
 		kms->scan_errors++;
@@ -307,8 +347,10 @@ static enum hrtimer_restart vtee_kms_vblank(struct hrtimer *timer)
 
 	spin_lock(&kms->lock);
 	scan = kms->shown && (kms->crc_on || kms->shown_new);
-	if (scan)
+	if (scan) {
 		kms->scan_frame = drm_crtc_vblank_count(&kms->crtc);
+		kms->scan_fb_id = kms->shown->base.id;
+	}
 	spin_unlock(&kms->lock);
 	/* Already queued: that scan reports this newer frame */
 	if (scan)
@@ -555,6 +597,7 @@ static void vtee_kms_plane_atomic_update(struct drm_plane *plane,
 								     plane);
 	struct vtee_kms *kms = vtee_kms_from_drm(plane->dev);
 
+	vtee_kms_dbg_fb(kms, new->visible ? new->fb : NULL);
 	vtee_kms_show(kms, new->visible ? new->fb : NULL);
 }
 
