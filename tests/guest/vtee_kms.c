@@ -315,14 +315,14 @@ static int crc_open(int card)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Next CRC entry; 0 or -errno */
-static int crc_next(int fd, uint64_t *frame, uint32_t *crc)
+/* Next CRC entry within @ms; 0, -ETIMEDOUT or -errno */
+static int crc_next_within(int fd, int ms, uint64_t *frame, uint32_t *crc)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char line[64];
 	unsigned int f, v;
 	ssize_t n;
-	int ret = poll(&pfd, 1, CRC_TIMEOUT_MS);
+	int ret = poll(&pfd, 1, ms);
 
 	if (ret <= 0)
 		return ret ? -errno : -ETIMEDOUT;
@@ -337,6 +337,12 @@ static int crc_next(int fd, uint64_t *frame, uint32_t *crc)
 	*frame = f;
 	*crc = v;
 	return 0;
+}
+
+/* Next CRC entry; 0 or -errno */
+static int crc_next(int fd, uint64_t *frame, uint32_t *crc)
+{
+	return crc_next_within(fd, CRC_TIMEOUT_MS, frame, crc);
 }
 
 /*
@@ -568,6 +574,88 @@ out:
 }
 
 /*
+ * A double-buffered client (kmssink, a decoder's buffer pool) rewrites the
+ * buffer it flipped away from as soon as the flip completed. The display
+ * must be done reading it by then, and each CRC entry must be that of the
+ * frame latched at the vblank it names. Big objects (the CRC covers the
+ * whole object) make a scan take longer than a vblank under TCG, so a scan
+ * that outlived the flip would read a buffer being rewritten.
+ */
+#define REUSE_LINES	(H * 8)		/* 9.8 MB objects */
+#define REUSE_FLIPS	12
+#define REUSE_ENTRIES	512
+
+static void test_reuse(struct ctx *c, struct tap *t, uint32_t back_fb)
+{
+	uint32_t want[REUSE_FLIPS], crcs[REUSE_ENTRIES], crc;
+	uint64_t seqs[REUSE_FLIPS], frames[REUSE_ENTRIES], frame;
+	unsigned int i, j, n = 0, bad = 0, torn = 0, late = 0;
+	struct dumb d[2] = { { 0 }, { 0 } };
+	int ret;
+
+	ret = dumb_new(c, W, REUSE_LINES, 32, &d[0]) ?:
+	      dumb_new(c, W, REUSE_LINES, 32, &d[1]);
+	ret = ret ?: addfb_xrgb(c, d[0].handle, 0, &d[0].fb);
+	ret = ret ?: addfb_xrgb(c, d[1].handle, 0, &d[1].fb);
+	if (!tap_ok(t, !ret, "two 9.8 MB dumb buffers with 640x480 framebuffers (%s)",
+		    err_name(ret)))
+		goto out;
+	/* what came before: drained */
+	while (!crc_next_within(c->crc_fd, 0, &frame, &crc))
+		;
+	for (i = 0; i < REUSE_FLIPS && !ret; i++) {
+		struct dumb *b = &d[i % 2];
+
+		memset(b->p, 0x10 + 9 * i, b->size);
+		want[i] = vm_crc32(b->p, b->size);
+		ret = kms_flip(c, b->fb);
+		seqs[i] = c->seq;
+		while (n < REUSE_ENTRIES &&
+		       !crc_next_within(c->crc_fd, 0, &frames[n], &crcs[n]))
+			n++;
+	}
+	if (!tap_ok(t, !ret, "%d page flips, each buffer rewritten as soon as the flip away from it completed (%s)",
+		    REUSE_FLIPS, err_name(ret)))
+		goto back;
+	/* the last frame's entries, up to two vblanks after its flip */
+	while (n < REUSE_ENTRIES) {
+		ret = crc_next(c->crc_fd, &frames[n], &crcs[n]);
+		if (ret || frames[n++] >= seqs[REUSE_FLIPS - 1] + 2)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		if (frames[i] < seqs[0])
+			continue;
+		for (j = 0; j + 1 < REUSE_FLIPS && seqs[j + 1] <= frames[i]; j++)
+			;
+		if (crcs[i] == want[j])
+			continue;
+		bad++;
+		for (j = 0; j < REUSE_FLIPS && crcs[i] != want[j]; j++)
+			;
+		if (j == REUSE_FLIPS)
+			torn++;
+		else
+			late++;
+		if (bad <= 4)
+			tap_diag("frame %" PRIu64 ": CRC 0x%08x%s", frames[i],
+				 crcs[i], j == REUSE_FLIPS ?
+				 ", of no frame put up whole" :
+				 ", of another frame than the one latched");
+	}
+	tap_diag("%u CRC entries over flips at frames %" PRIu64 "..%" PRIu64,
+		 n, seqs[0], seqs[REUSE_FLIPS - 1]);
+	tap_ok(t, !ret && !bad,
+	       "every CRC entry is that of the whole frame latched at its vblank (%u torn, %u of another frame; %s)",
+	       torn, late, err_name(ret));
+back:
+	kms_flip(c, back_fb);
+out:
+	dumb_free(c, &d[0]);
+	dumb_free(c, &d[1]);
+}
+
+/*
  * The attack the whole-frame rule stops: a 16x16 framebuffer at a chosen
  * offset into the protected buffer @handle, shown with SETPLANE, must
  * report the CRC of the whole buffer (@whole), not of its 16x16 window.
@@ -741,6 +829,8 @@ int main(void)
 		goto out;
 
 	test_dumb(&c, &t, &shown);
+	if (c.crc_fd >= 0)
+		test_reuse(&c, &t, shown.fb);
 	if (c.crc_fd >= 0)
 		test_protected(&c, &t, vdec);
 	dumb_free(&c, &shown);

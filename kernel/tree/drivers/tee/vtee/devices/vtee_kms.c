@@ -16,7 +16,14 @@
  * is enabled or when a new framebuffer has been latched, a work item asks
  * vtee to read the framebuffer by DMA address (VTEE_DMA_OP_CRC32, the
  * firewall checks the stream's read access) and delivers the CRC-32 with
- * drm_crtc_add_crc_entry() (source "auto"). Whole frames only: the CRC
+ * drm_crtc_add_crc_entry() (source "auto"). A commit's framebuffer is
+ * latched at a vblank, and its flip completes (event, flip_done) there;
+ * the scan reads the framebuffer latched at the vblank it reports. A
+ * latch waits while a scan still reads the framebuffer on screen (and a
+ * framebuffer already scanned once is not scanned again while a flip
+ * waits): a client reuses the buffer it flipped away from only after its
+ * flip completed, so the display never reads a buffer that is being
+ * rewritten, and every CRC is that of a whole frame a client put up. Whole frames only: the CRC
  * covers the whole GEM objects behind the framebuffer, each object once,
  * in plane order (the CRC-32 of their concatenation), never a window chosen
  * through offsets, pitches or the source rectangle -- a 1x1 framebuffer
@@ -77,13 +84,25 @@
  * @vblank_on:	the hrtimer should keep running
  * @wq:		ordered workqueue of @scan_work
  * @scan_work:	reads the shown framebuffer through the secure world
- * @lock:	guards @period, @vblank_on, the hrtimer's (re)starts, @shown,
- *		@shown_new, @crc_on and @scan_frame; innermost, taken in the
- *		hrtimer (hard interrupt)
- * @shown:	framebuffer being scanned out (a reference), or NULL
+ * @staged:	framebuffer the plane's update put up in the running commit
+ *		(a reference), or NULL; the commit path only (serialized by
+ *		the atomic helpers), published by the CRTC's atomic_flush
+ * @staged_set:	the running commit changed the plane
+ * @lock:	guards @period, @vblank_on, the hrtimer's (re)starts, @next
+ *		to @latch_waits; innermost, taken in the hrtimer (hard
+ *		interrupt)
+ * @next:	framebuffer to latch at the next vblank (a reference), or NULL
+ * @next_set:	a commit waits for @next to be latched
+ * @event:	that commit's vblank event (holding a vblank reference),
+ *		sent when @next is latched
+ * @shown:	framebuffer latched, being scanned out (a reference), or NULL
+ * @retired:	framebuffer the last latch replaced (a reference, dropped in
+ *		process context), or NULL
  * @shown_new:	@shown has not been scanned out yet
+ * @scanning:	the scan work is reading @shown: a latch waits
  * @crc_on:	CRC source "auto" enabled (holds a vblank reference)
  * @scan_frame:	vblank count the next scan reports
+ * @latch_waits: vblanks at which a latch waited for a scan
  * @scan_errors: failed scans (written by the scan work only)
  * @master:	registered with vtee
  */
@@ -94,19 +113,27 @@ struct vtee_kms {
 	struct drm_encoder encoder;
 	struct drm_connector connector;
 
-	spinlock_t lock;	/* guards period to scan_frame; innermost */
-	struct hrtimer timer;
-	ktime_t period;
-	bool vblank_on;
-
 	struct workqueue_struct *wq;
 	struct work_struct scan_work;
 
+	struct drm_framebuffer *staged;
+	bool staged_set;
+
+	spinlock_t lock;	/* guards period to latch_waits; innermost */
+	struct hrtimer timer;
+	ktime_t period;
+	bool vblank_on;
+	struct drm_framebuffer *next;
+	bool next_set;
+	struct drm_pending_vblank_event *event;
 	struct drm_framebuffer *shown;
+	struct drm_framebuffer *retired;
 	bool shown_new;
+	bool scanning;
 	bool crc_on;
 	u64 scan_frame;
-	u32 scan_fb_id;
+	u64 latch_waits;
+
 	u64 scan_errors;
 
 	bool master;
@@ -243,9 +270,28 @@ static int vtee_kms_scan(struct vtee_kms *kms, struct drm_framebuffer *fb,
 	return n ? 0 : -EINVAL;
 }
 
+/* Drop the framebuffer the last latch replaced. Context: process. */
+static void vtee_kms_put_retired(struct vtee_kms *kms)
+{
+	struct drm_framebuffer *fb;
+
+	spin_lock_irq(&kms->lock);
+	fb = kms->retired;
+	kms->retired = NULL;
+	spin_unlock_irq(&kms->lock);
+	if (fb)
+		drm_framebuffer_put(fb);
+}
+
 /**
  * vtee_kms_scan_work() - scan the shown framebuffer out, report its CRC
  * @work:	vtee_kms.scan_work
+ *
+ * Reads the framebuffer latched at the vblank it reports (@scan_frame):
+ * both change together, under the lock, at a vblank. While it reads,
+ * @scanning holds the next latch (and so the flip that hands the buffer
+ * back to its client). A framebuffer already scanned is skipped while a
+ * flip waits, so a flip waits for one scan at most.
  *
  * Context: process (ordered workqueue: one scan at a time). Holds a
  * reference on the framebuffer while the secure world reads it.
@@ -254,32 +300,38 @@ static void vtee_kms_scan_work(struct work_struct *work)
 {
 	struct vtee_kms *kms = container_of(work, struct vtee_kms, scan_work);
 	struct drm_framebuffer *fb;
-	u32 latched_id;
+	u64 frame, waits;
 	ktime_t t0;
 	bool crc_on;
-	u64 frame;
 	u32 crc;
 	int ret;
 
+	vtee_kms_put_retired(kms);
 	spin_lock_irq(&kms->lock);
 	fb = kms->shown;
-	if (fb)
+	if (fb && !kms->shown_new && kms->next_set)
+		fb = NULL;	/* scanned already, and a flip waits */
+	if (fb) {
 		drm_framebuffer_get(fb);
+		kms->scanning = true;
+	}
 	kms->shown_new = false;
 	crc_on = kms->crc_on;
 	frame = kms->scan_frame;
-	latched_id = kms->scan_fb_id;
 	spin_unlock_irq(&kms->lock);
 	if (!fb)
 		return;
 
 	t0 = ktime_get();
 	ret = vtee_kms_scan(kms, fb, &crc);
+	spin_lock_irq(&kms->lock);
+	kms->scanning = false;
+	waits = kms->latch_waits;
+	spin_unlock_irq(&kms->lock);
 	drm_dbg_driver(&kms->drm,
-		       "frame %llu: fb %u at the vblank, fb %u scanned in %lld us, vblank now %llu\n",
-		       frame, latched_id, fb->base.id,
-		       ktime_us_delta(ktime_get(), t0),
-		       drm_crtc_vblank_count(&kms->crtc));
+		       "frame %llu: fb %u scanned in %lld us (vblank now %llu, %llu latch waits)\n",
+		       frame, fb->base.id, ktime_us_delta(ktime_get(), t0),
+		       drm_crtc_vblank_count(&kms->crtc), waits);
 	drm_framebuffer_put(fb);
 	if (ret) {
 		kms->scan_errors++;
@@ -293,23 +345,18 @@ static void vtee_kms_scan_work(struct work_struct *work)
 }
 
 /*
- * Scan out @fb (NULL: nothing) from the next vblank on. Context: process
- * (the atomic commit); drops the reference on the framebuffer it replaces.
+ * Complete a flip: send @event now and drop the vblank reference it held.
+ * Any context; not under vtee_kms.lock (the event lock comes first).
  */
-static void vtee_kms_show(struct vtee_kms *kms, struct drm_framebuffer *fb)
+static void vtee_kms_send_event(struct vtee_kms *kms,
+				struct drm_pending_vblank_event *event)
 {
-	struct drm_framebuffer *old;
 	unsigned long flags;
 
-	if (fb)
-		drm_framebuffer_get(fb);
-	spin_lock_irqsave(&kms->lock, flags);
-	old = kms->shown;
-	kms->shown = fb;
-	kms->shown_new = !!fb;
-	spin_unlock_irqrestore(&kms->lock, flags);
-	if (old)
-		drm_framebuffer_put(old);
+	spin_lock_irqsave(&kms->drm.event_lock, flags);
+	drm_crtc_send_vblank_event(&kms->crtc, event);
+	spin_unlock_irqrestore(&kms->drm.event_lock, flags);
+	drm_crtc_vblank_put(&kms->crtc);
 }
 
 /* ---- vblank ------------------------------------------------------------- */
@@ -318,7 +365,9 @@ static void vtee_kms_show(struct vtee_kms *kms, struct drm_framebuffer *fb)
  * vtee_kms_vblank() - the vblank hrtimer
  * @timer:	vtee_kms.timer
  *
- * Signals the vblank (page-flip events) and queues a scan of the shown
+ * Signals the vblank, latches the framebuffer a commit put up unless a
+ * scan still reads the one on screen (then the next vblank tries again),
+ * completes that commit's flip, and queues a scan of the shown
  * framebuffer if the CRC source is on or the framebuffer is new.
  *
  * Context: hard interrupt.
@@ -328,6 +377,7 @@ static void vtee_kms_show(struct vtee_kms *kms, struct drm_framebuffer *fb)
 static enum hrtimer_restart vtee_kms_vblank(struct hrtimer *timer)
 {
 	struct vtee_kms *kms = container_of(timer, struct vtee_kms, timer);
+	struct drm_pending_vblank_event *event = NULL;
 	bool scan;
 
 	/*
@@ -346,12 +396,25 @@ static enum hrtimer_restart vtee_kms_vblank(struct hrtimer *timer)
 		return HRTIMER_RESTART;
 
 	spin_lock(&kms->lock);
-	scan = kms->shown && (kms->crc_on || kms->shown_new);
-	if (scan) {
-		kms->scan_frame = drm_crtc_vblank_count(&kms->crtc);
-		kms->scan_fb_id = kms->shown->base.id;
+	if (kms->next_set && (kms->scanning || kms->retired)) {
+		kms->latch_waits++;
+	} else if (kms->next_set) {
+		kms->retired = kms->shown;
+		kms->shown = kms->next;
+		kms->shown_new = !!kms->shown;
+		kms->next = NULL;
+		kms->next_set = false;
+		event = kms->event;
+		kms->event = NULL;
 	}
+	scan = kms->shown && (kms->crc_on || kms->shown_new);
+	if (scan)
+		kms->scan_frame = drm_crtc_vblank_count(&kms->crtc);
+	/* the work drops the retired framebuffer */
+	scan |= !!kms->retired;
 	spin_unlock(&kms->lock);
+	if (event)
+		vtee_kms_send_event(kms, event);
 	/* Already queued: that scan reports this newer frame */
 	if (scan)
 		queue_work(kms->wq, &kms->scan_work);
@@ -509,13 +572,35 @@ static void vtee_kms_crtc_atomic_enable(struct drm_crtc *crtc,
  * @crtc:	the CRTC
  * @state:	the commit
  *
- * Vblanks off; nothing is scanned out any more.
+ * Vblanks off; once a running scan is done, nothing is scanned out any
+ * more (a flip still waiting completes).
  */
 static void vtee_kms_crtc_atomic_disable(struct drm_crtc *crtc,
 					 struct drm_atomic_state *state)
 {
+	struct vtee_kms *kms = vtee_kms_from_crtc(crtc);
+	struct drm_framebuffer *fbs[3];
+	struct drm_pending_vblank_event *event;
+	unsigned int i;
+
 	drm_crtc_vblank_off(crtc);
-	vtee_kms_show(vtee_kms_from_crtc(crtc), NULL);
+	flush_workqueue(kms->wq);
+	spin_lock_irq(&kms->lock);
+	fbs[0] = kms->shown;
+	fbs[1] = kms->next;
+	fbs[2] = kms->retired;
+	kms->shown = NULL;
+	kms->next = NULL;
+	kms->retired = NULL;
+	kms->next_set = false;
+	event = kms->event;
+	kms->event = NULL;
+	spin_unlock_irq(&kms->lock);
+	if (event)
+		vtee_kms_send_event(kms, event);
+	for (i = 0; i < ARRAY_SIZE(fbs); i++)
+		if (fbs[i])
+			drm_framebuffer_put(fbs[i]);
 }
 
 /**
@@ -523,22 +608,55 @@ static void vtee_kms_crtc_atomic_disable(struct drm_crtc *crtc,
  * @crtc:	the CRTC
  * @state:	the commit
  *
- * Sends the commit's event at the next vblank (now, if vblanks are off).
+ * Publishes the framebuffer the plane's update staged: latched at the next
+ * vblank (vtee_kms_vblank()), which sends the commit's event. With vblanks
+ * off it goes up now, once a running scan is done, and the event is sent
+ * now. A commit that leaves the plane alone gets its event at the next
+ * vblank.
  */
 static void vtee_kms_crtc_atomic_flush(struct drm_crtc *crtc,
 				       struct drm_atomic_state *state)
 {
 	struct drm_pending_vblank_event *event = crtc->state->event;
+	struct vtee_kms *kms = vtee_kms_from_crtc(crtc);
+	struct drm_framebuffer *old = NULL;
+	bool on = !drm_crtc_vblank_get(crtc);
 
-	if (!event)
-		return;
 	crtc->state->event = NULL;
-	spin_lock_irq(&crtc->dev->event_lock);
-	if (drm_crtc_vblank_get(crtc))
-		drm_crtc_send_vblank_event(crtc, event);
-	else
-		drm_crtc_arm_vblank_event(crtc, event);
-	spin_unlock_irq(&crtc->dev->event_lock);
+	vtee_kms_put_retired(kms);
+	if (!on)
+		flush_workqueue(kms->wq);
+	spin_lock_irq(&kms->lock);
+	if (kms->staged_set && !on) {
+		old = kms->shown;
+		kms->shown = kms->staged;
+		kms->shown_new = !!kms->shown;
+	} else if (kms->staged_set) {
+		old = kms->next;	/* none: a commit waits for the last flip */
+		kms->next = kms->staged;
+		kms->next_set = true;
+		if (event) {
+			kms->event = event;	/* with our vblank reference */
+			event = NULL;
+			on = false;
+		}
+	}
+	spin_unlock_irq(&kms->lock);
+	kms->staged = NULL;
+	kms->staged_set = false;
+	if (old)
+		drm_framebuffer_put(old);
+
+	if (event) {
+		spin_lock_irq(&crtc->dev->event_lock);
+		if (on)
+			drm_crtc_arm_vblank_event(crtc, event);
+		else
+			drm_crtc_send_vblank_event(crtc, event);
+		spin_unlock_irq(&crtc->dev->event_lock);
+	} else if (on) {
+		drm_crtc_vblank_put(crtc);
+	}
 }
 
 static const struct drm_crtc_helper_funcs vtee_kms_crtc_helper_funcs = {
@@ -583,22 +701,34 @@ static int vtee_kms_plane_atomic_check(struct drm_plane *plane,
 						   true, true);
 }
 
+/* Stage @fb (NULL: nothing) for the CRTC's atomic_flush to publish */
+static void vtee_kms_stage(struct vtee_kms *kms, struct drm_framebuffer *fb)
+{
+	vtee_kms_dbg_fb(kms, fb);
+	if (fb)
+		drm_framebuffer_get(fb);
+	if (kms->staged)
+		drm_framebuffer_put(kms->staged);
+	kms->staged = fb;
+	kms->staged_set = true;
+}
+
 /**
  * vtee_kms_plane_atomic_update() - &drm_plane_helper_funcs.atomic_update
  * @plane:	the primary plane
  * @state:	the commit
  *
- * The new framebuffer is scanned out from the next vblank on.
+ * The new framebuffer is latched at the next vblank (after the CRTC's
+ * atomic_flush).
  */
 static void vtee_kms_plane_atomic_update(struct drm_plane *plane,
 					 struct drm_atomic_state *state)
 {
 	struct drm_plane_state *new = drm_atomic_get_new_plane_state(state,
 								     plane);
-	struct vtee_kms *kms = vtee_kms_from_drm(plane->dev);
 
-	vtee_kms_dbg_fb(kms, new->visible ? new->fb : NULL);
-	vtee_kms_show(kms, new->visible ? new->fb : NULL);
+	vtee_kms_stage(vtee_kms_from_drm(plane->dev),
+		       new->visible ? new->fb : NULL);
 }
 
 /**
@@ -609,7 +739,7 @@ static void vtee_kms_plane_atomic_update(struct drm_plane *plane,
 static void vtee_kms_plane_atomic_disable(struct drm_plane *plane,
 					  struct drm_atomic_state *state)
 {
-	vtee_kms_show(vtee_kms_from_drm(plane->dev), NULL);
+	vtee_kms_stage(vtee_kms_from_drm(plane->dev), NULL);
 }
 
 static const struct drm_plane_helper_funcs vtee_kms_plane_helper_funcs = {
@@ -762,9 +892,12 @@ static int vtee_kms_modeset_init(struct vtee_kms *kms)
 	return 0;
 }
 
-/* Stop the hrtimer and the scan work; drop the shown framebuffer */
+/* Stop the hrtimer and the scan work; drop the framebuffers */
 static void vtee_kms_stop(struct vtee_kms *kms)
 {
+	struct drm_framebuffer *fbs[4];
+	unsigned int i;
+
 	spin_lock_irq(&kms->lock);
 	kms->vblank_on = false;
 	spin_unlock_irq(&kms->lock);
@@ -773,7 +906,17 @@ static void vtee_kms_stop(struct vtee_kms *kms)
 		destroy_workqueue(kms->wq);	/* drains it */
 		kms->wq = NULL;
 	}
-	vtee_kms_show(kms, NULL);
+	fbs[0] = kms->shown;
+	fbs[1] = kms->next;
+	fbs[2] = kms->retired;
+	fbs[3] = kms->staged;
+	kms->shown = NULL;
+	kms->next = NULL;
+	kms->retired = NULL;
+	kms->staged = NULL;
+	for (i = 0; i < ARRAY_SIZE(fbs); i++)
+		if (fbs[i])
+			drm_framebuffer_put(fbs[i]);
 }
 
 /**
