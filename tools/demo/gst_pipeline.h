@@ -61,6 +61,13 @@
  * after CMD_STOP"), so the clear run shows fewer frames than were sent.
  */
 #define GP_EXTRA_FRAMES	8
+/*
+ * vicodec's encoder with every frame an I-frame (GOP size 1, its default
+ * is 10): a frame the clear run loses at its start (GP_CLEAR_LOST_MAX)
+ * then takes no later frame with it, and every frame either run shows is
+ * a whole decoded frame.
+ */
+#define GP_ENC_OPTS	"extra-controls=c,video_gop_size=1"
 
 /* struct gp_err - what failed, for the caller to print */
 struct gp_err {
@@ -676,48 +683,48 @@ static inline void gp_frame_str(const struct gp_crcs *c, size_t i, char *buf,
 }
 
 /*
- * The first frames of a run: our decoder's first frame shows two CRCs
- * that vicodec's first frame never has, and a clear run now and then shows
- * a first frame of its own or misses its second (docs/pipeline.md, known
- * issues). At most this many frames at the start of either run may go
- * unmatched; everything after must match frame by frame.
+ * The clear run may begin late: GStreamer 1.22 sets vicodec's decoder up
+ * at vicodec's default CAPTURE format (1280x720) when vicodec has not read
+ * the stream's header yet, and at the resolution change vicodec returns the
+ * bitstream buffers already queued with V4L2_BUF_FLAG_ERROR: those frames
+ * (we saw 1 or 2; the bound allows one more) are never decoded nor
+ * shown (docs/pipeline.md). Our
+ * decoder takes its CAPTURE format from the OUTPUT format and loses none.
+ * The protected run must show every frame sent, from the first.
  */
-#define GP_STARTUP_FRAMES	3
+#define GP_CLEAR_LOST_MAX	3
 
 /**
- * gp_align() - where two runs' frame sequences start to agree
- * @a:		one run
- * @b:		the other
- * @ia:		first matching frame of @a
- * @ib:		first matching frame of @b
+ * gp_align() - where the clear run's frames start in the protected run's
+ * @p:		the protected run: every frame decoded, in order
+ * @c:		the clear run
+ * @skip:	frames of @p at its start that @c lacks (at most
+ *		GP_CLEAR_LOST_MAX)
  *
- * The first frame of each within GP_STARTUP_FRAMES of its start whose
- * CRCs are equal (the earliest pair).
+ * The first frame of @c is looked for among the first GP_CLEAR_LOST_MAX + 1
+ * frames of @p; nothing else is tolerated: every frame from there on must
+ * be equal, in order.
  *
- * Return: how many frames from there on are equal in both, in order
- * (0 if none matched).
+ * Return: how many frames of @c from its first on equal those of @p from
+ * @skip on, in order (0 if the first frame of @c is none of them).
  */
-static inline size_t gp_align(const struct gp_crcs *a, const struct gp_crcs *b,
-			      size_t *ia, size_t *ib)
+static inline size_t gp_align(const struct gp_crcs *p, const struct gp_crcs *c,
+			      size_t *skip)
 {
-	size_t i, j, n, k;
+	size_t k, n;
 
-	for (n = 0; n <= 2 * GP_STARTUP_FRAMES; n++) {
-		for (i = 0; i <= n && i <= GP_STARTUP_FRAMES; i++) {
-			j = n - i;
-			if (j > GP_STARTUP_FRAMES || i >= a->n || j >= b->n ||
-			    a->crc[i] != b->crc[j])
-				continue;
-			*ia = i;
-			*ib = j;
-			for (k = 0; i + k < a->n && j + k < b->n &&
-			     a->crc[i + k] == b->crc[j + k]; k++)
-				;
-			return k;
-		}
+	*skip = 0;
+	if (!c->n)
+		return 0;
+	for (k = 0; k <= GP_CLEAR_LOST_MAX && k < p->n; k++) {
+		if (p->crc[k] != c->crc[0])
+			continue;
+		*skip = k;
+		for (n = 0; k + n < p->n && n < c->n &&
+		     p->crc[k + n] == c->crc[n]; n++)
+			;
+		return n;
 	}
-	*ia = 0;
-	*ib = 0;
 	return 0;
 }
 
