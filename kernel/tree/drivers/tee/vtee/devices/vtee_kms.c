@@ -359,6 +359,34 @@ static void vtee_kms_send_event(struct vtee_kms *kms,
 	drm_crtc_vblank_put(&kms->crtc);
 }
 
+/*
+ * Show nothing: drop the shown, waiting and retired framebuffers, and
+ * complete a waiting flip. Context: process, with no scan running.
+ */
+static void vtee_kms_drop_all(struct vtee_kms *kms)
+{
+	struct drm_pending_vblank_event *event;
+	struct drm_framebuffer *fbs[3];
+	unsigned int i;
+
+	spin_lock_irq(&kms->lock);
+	fbs[0] = kms->shown;
+	fbs[1] = kms->next;
+	fbs[2] = kms->retired;
+	kms->shown = NULL;
+	kms->next = NULL;
+	kms->retired = NULL;
+	kms->next_set = false;
+	event = kms->event;
+	kms->event = NULL;
+	spin_unlock_irq(&kms->lock);
+	if (event)
+		vtee_kms_send_event(kms, event);
+	for (i = 0; i < ARRAY_SIZE(fbs); i++)
+		if (fbs[i])
+			drm_framebuffer_put(fbs[i]);
+}
+
 /* ---- vblank ------------------------------------------------------------- */
 
 /**
@@ -579,28 +607,10 @@ static void vtee_kms_crtc_atomic_disable(struct drm_crtc *crtc,
 					 struct drm_atomic_state *state)
 {
 	struct vtee_kms *kms = vtee_kms_from_crtc(crtc);
-	struct drm_framebuffer *fbs[3];
-	struct drm_pending_vblank_event *event;
-	unsigned int i;
 
 	drm_crtc_vblank_off(crtc);
 	flush_workqueue(kms->wq);
-	spin_lock_irq(&kms->lock);
-	fbs[0] = kms->shown;
-	fbs[1] = kms->next;
-	fbs[2] = kms->retired;
-	kms->shown = NULL;
-	kms->next = NULL;
-	kms->retired = NULL;
-	kms->next_set = false;
-	event = kms->event;
-	kms->event = NULL;
-	spin_unlock_irq(&kms->lock);
-	if (event)
-		vtee_kms_send_event(kms, event);
-	for (i = 0; i < ARRAY_SIZE(fbs); i++)
-		if (fbs[i])
-			drm_framebuffer_put(fbs[i]);
+	vtee_kms_drop_all(kms);
 }
 
 /**
@@ -895,9 +905,6 @@ static int vtee_kms_modeset_init(struct vtee_kms *kms)
 /* Stop the hrtimer and the scan work; drop the framebuffers */
 static void vtee_kms_stop(struct vtee_kms *kms)
 {
-	struct drm_framebuffer *fbs[4];
-	unsigned int i;
-
 	spin_lock_irq(&kms->lock);
 	kms->vblank_on = false;
 	spin_unlock_irq(&kms->lock);
@@ -906,17 +913,10 @@ static void vtee_kms_stop(struct vtee_kms *kms)
 		destroy_workqueue(kms->wq);	/* drains it */
 		kms->wq = NULL;
 	}
-	fbs[0] = kms->shown;
-	fbs[1] = kms->next;
-	fbs[2] = kms->retired;
-	fbs[3] = kms->staged;
-	kms->shown = NULL;
-	kms->next = NULL;
-	kms->retired = NULL;
+	vtee_kms_drop_all(kms);
+	if (kms->staged)
+		drm_framebuffer_put(kms->staged);
 	kms->staged = NULL;
-	for (i = 0; i < ARRAY_SIZE(fbs); i++)
-		if (fbs[i])
-			drm_framebuffer_put(fbs[i]);
 }
 
 /**
