@@ -19,13 +19,14 @@
  * drm_crtc_add_crc_entry() (source "auto"). A commit's framebuffer is
  * latched at a vblank, and its flip completes (event, flip_done) there;
  * the scan reads the framebuffer latched at the vblank it reports. A
- * latch waits while a scan still reads the framebuffer on screen (and a
- * framebuffer already scanned once is not scanned again while a flip
- * waits): a client reuses the buffer it flipped away from only after its
- * flip completed, so the display never reads a buffer that is being
- * rewritten, and every CRC is that of a whole frame a client put up. Whole frames only: the CRC
- * covers the whole GEM objects behind the framebuffer, each object once,
- * in plane order (the CRC-32 of their concatenation), never a window chosen
+ * latch waits until the framebuffer on screen has been scanned once and
+ * no scan reads it (one already scanned is not scanned again while a
+ * flip waits): a client reuses the buffer it flipped away from only after
+ * its flip completed, so the display never reads a buffer that is being
+ * rewritten, every CRC is that of a whole frame a client put up, and
+ * every frame put up gets one. Whole frames only: the CRC covers the
+ * whole GEM objects behind the framebuffer, each object once, in plane
+ * order (the CRC-32 of their concatenation), never a window chosen
  * through offsets, pitches or the source rectangle -- a 1x1 framebuffer
  * cannot point the CRC at a chosen part of a protected buffer. Dumb and
  * imported buffers get the same CRC for the same bytes.
@@ -98,8 +99,9 @@
  * @shown:	framebuffer latched, being scanned out (a reference), or NULL
  * @retired:	framebuffer the last latch replaced (a reference, dropped in
  *		process context), or NULL
- * @shown_new:	@shown has not been scanned out yet
- * @scanning:	the scan work is reading @shown: a latch waits
+ * @shown_new:	@shown has not been scanned out yet: a latch waits
+ * @scanning:	the scan work is reading @shown or delivering its CRC: a
+ *		latch waits
  * @crc_on:	CRC source "auto" enabled (holds a vblank reference)
  * @scan_frame:	vblank count the next scan reports
  * @latch_waits: vblanks at which a latch waited for a scan
@@ -288,10 +290,12 @@ static void vtee_kms_put_retired(struct vtee_kms *kms)
  * @work:	vtee_kms.scan_work
  *
  * Reads the framebuffer latched at the vblank it reports (@scan_frame):
- * both change together, under the lock, at a vblank. While it reads,
- * @scanning holds the next latch (and so the flip that hands the buffer
- * back to its client). A framebuffer already scanned is skipped while a
- * flip waits, so a flip waits for one scan at most.
+ * both change together, under the lock, at a vblank. Until its entry is
+ * delivered, @scanning holds the next latch (and so the flip that hands
+ * the buffer back to its client); a framebuffer not scanned yet holds it
+ * too (@shown_new), so every framebuffer latched gets its entry. A
+ * framebuffer already scanned is skipped while a flip waits, so a flip
+ * waits for one scan at most.
  *
  * Context: process (ordered workqueue: one scan at a time). Holds a
  * reference on the framebuffer while the secure world reads it.
@@ -302,6 +306,7 @@ static void vtee_kms_scan_work(struct work_struct *work)
 	struct drm_framebuffer *fb;
 	u64 frame, waits;
 	ktime_t t0;
+	s64 us;
 	bool crc_on;
 	u32 crc;
 	int ret;
@@ -324,24 +329,25 @@ static void vtee_kms_scan_work(struct work_struct *work)
 
 	t0 = ktime_get();
 	ret = vtee_kms_scan(kms, fb, &crc);
+	us = ktime_us_delta(ktime_get(), t0);
+	if (ret) {
+		kms->scan_errors++;
+		dev_warn_ratelimited(kms->drm.dev,
+				     "scan-out of frame %llu failed: %d (%llu failures)\n",
+				     frame, ret, kms->scan_errors);
+	} else if (crc_on) {
+		drm_crtc_add_crc_entry(&kms->crtc, true, frame, &crc);
+	}
+	/* the entry is in: the next latch (and flip) may come */
 	spin_lock_irq(&kms->lock);
 	kms->scanning = false;
 	waits = kms->latch_waits;
 	spin_unlock_irq(&kms->lock);
 	drm_dbg_driver(&kms->drm,
 		       "frame %llu: fb %u scanned in %lld us (vblank now %llu, %llu latch waits)\n",
-		       frame, fb->base.id, ktime_us_delta(ktime_get(), t0),
-		       drm_crtc_vblank_count(&kms->crtc), waits);
+		       frame, fb->base.id, us, drm_crtc_vblank_count(&kms->crtc),
+		       waits);
 	drm_framebuffer_put(fb);
-	if (ret) {
-		kms->scan_errors++;
-		dev_warn_ratelimited(kms->drm.dev,
-				     "scan-out of frame %llu failed: %d (%llu failures)\n",
-				     frame, ret, kms->scan_errors);
-		return;
-	}
-	if (crc_on)
-		drm_crtc_add_crc_entry(&kms->crtc, true, frame, &crc);
 }
 
 /*
@@ -393,8 +399,9 @@ static void vtee_kms_drop_all(struct vtee_kms *kms)
  * vtee_kms_vblank() - the vblank hrtimer
  * @timer:	vtee_kms.timer
  *
- * Signals the vblank, latches the framebuffer a commit put up unless a
- * scan still reads the one on screen (then the next vblank tries again),
+ * Signals the vblank, latches the framebuffer a commit put up unless the
+ * one on screen is being scanned or has not been scanned yet (then the
+ * next vblank tries again),
  * completes that commit's flip, and queues a scan of the shown
  * framebuffer if the CRC source is on or the framebuffer is new.
  *
@@ -424,7 +431,8 @@ static enum hrtimer_restart vtee_kms_vblank(struct hrtimer *timer)
 		return HRTIMER_RESTART;
 
 	spin_lock(&kms->lock);
-	if (kms->next_set && (kms->scanning || kms->retired)) {
+	if (kms->next_set &&
+	    (kms->scanning || kms->shown_new || kms->retired)) {
 		kms->latch_waits++;
 	} else if (kms->next_set) {
 		kms->retired = kms->shown;
