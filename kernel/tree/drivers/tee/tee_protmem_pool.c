@@ -579,7 +579,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	WARN_ON(pmx_free(&sp->pmx, paddr, size));
 	sp->used -= size;
 	tee_protmem_unlock(sp);
-	/* Timed: waking the scrubber may hand it this CPU before we return */
+	/* Timed: waking an idle scrubber is most of a free (docs/bench.md) */
 	t0 = ktime_get_ns();
 	queue_work(system_unbound_wq, &sp->scrub_work);
 	atomic64_add(ktime_get_ns() - t0, &sp->kick_ns);
