@@ -253,12 +253,15 @@ static long long pool_stat(const char *uc, const char *field)
  * count and time. Totals in ns since the pool was created.
  */
 #define NLOCK	4
-#define NTIME	4
+#define NTIME	10
 static const char *const lock_users[NLOCK] = {
 	"alloc", "free", "scrubber", "other",
 };
+/* The last five are the exporter's (tee_heap.c), after the pool's lines */
 static const char *const time_steps[NTIME] = {
-	"scrub_sync", "scrub_bg", "release", "busy_wait",
+	"scrub_sync", "scrub_bg", "release", "busy_wait", "kick",
+	"heap_alloc", "heap_pool_alloc", "heap_export", "heap_release",
+	"heap_pool_free",
 };
 
 struct pool_timing {
@@ -987,22 +990,80 @@ static void close_timed(int fd, struct samples *s)
 	sample_add(s, us_since(t0));
 }
 
+/* Mean of step @name between two readings of the pool's timing, in us */
+static double step_mean(const struct pool_timing *a,
+			const struct pool_timing *b, const char *name)
+{
+	int i;
+
+	for (i = 0; i < NTIME; i++)
+		if (!strcmp(time_steps[i], name))
+			return mean_us(b->tns[i] - a->tns[i],
+				       b->tn[i] - a->tn[i]);
+	return NAN;
+}
+
+/*
+ * Where a scaling round's time went, from the kernel's own counters (means
+ * per call, us): the exporter's allocation (the pool's part, dma_buf_export)
+ * and release (the pool's part), the secure world's release fast call, the
+ * pool lock on the free path, and scrubs or waits in allocations. What the
+ * ioctl or close() took beyond the exporter's part is the DMA-heap core,
+ * the VFS and the fd table.
+ */
+static void scale_steps(const char *who, const char *tag,
+			const struct pool_timing *a,
+			const struct pool_timing *b)
+{
+	static const char *const show[] = {
+		"heap_alloc", "heap_pool_alloc", "heap_export", "heap_release",
+		"heap_pool_free", "release", "kick", "scrub_sync", "busy_wait",
+	};
+	unsigned long long n;
+	char m[128];
+	size_t i;
+
+	if (!a->ok || !b->ok)
+		return;
+	printf("         kernel, mean us per call:");
+	for (i = 0; i < sizeof(show) / sizeof(show[0]); i++) {
+		double v = step_mean(a, b, show[i]);
+
+		printf(" %s %.1f", show[i], v);
+		snprintf(m, sizeof(m), "%s_k_%s_mean", tag, show[i]);
+		emit(who, m, v, "us");
+	}
+	n = b->ln[1] - a->ln[1];
+	printf(" free-lock wait %.1f hold %.1f\n",
+	       mean_us(b->wait[1] - a->wait[1], n),
+	       mean_us(b->hold[1] - a->hold[1], n));
+	snprintf(m, sizeof(m), "%s_k_free_lock_hold_mean", tag);
+	emit(who, m, mean_us(b->hold[1] - a->hold[1], n), "us");
+}
+
 /*
  * Fill the pool to @n live buffers (sizes from @size_of), then free every
  * 12th buffer allocated so that the free space is many holes, not one
  * block; then time @reps rounds of: allocate a 4 KiB buffer (it takes a
  * hole: the lowest with first fit, the highest with pmx's two-ended fit),
- * allocate one of 2 holes' size (it fits no hole), free both. The state is the same after every round.
+ * allocate one of 2 holes' size (it fits no hole), free both. The state is
+ * the same after every round.
+ * Back to back, the 4 KiB allocation takes the hole the previous round
+ * freed, still dirty for pmx: it measures the hand-off to the scrubber.
+ * @settled waits, untimed, for dirty == 0 before each timed call, so each
+ * call measures the allocator and the exporter alone.
  * Returns false if the pool could not hold @n buffers.
  */
 static bool scale_one(const char *who, int heap, const char *uc, size_t n,
-		      bool mixed, int reps)
+		      bool mixed, bool settled, int reps)
 {
 	size_t cap = n + n / 11 + 16, live = 0, made = 0, i;
 	int *fds = malloc(cap * sizeof(*fds));
 	struct samples sa = { 0 }, sb = { 0 }, sf = { 0 };
 	double a_med, a_p99, b_med, b_p99, f_med, f_p99;
-	const char *tag = mixed ? "scale_mixed" : "scale_4k";
+	const char *tag = mixed ? (settled ? "scale_mixed_settled" : "scale_mixed") :
+				  (settled ? "scale_4k_settled" : "scale_4k");
+	struct pool_timing pt0, pt1;
 	uint64_t t0;
 	char m[96];
 	int r, fd, fd2;
@@ -1032,10 +1093,15 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 	}
 	live = made - made / 12;
 	must_clean(uc);
+	pool_timing(uc, &pt0);
 	for (r = 0; ok && r < reps; r++) {
+		if (settled)
+			must_clean(uc);
 		t0 = now_ns();
 		fd = heap_alloc(heap, PAGE);
 		sample_add(&sa, us_since(t0));
+		if (settled)
+			must_clean(uc);
 		t0 = now_ns();
 		fd2 = heap_alloc(heap, mixed ? 40 * PAGE : 2 * PAGE);
 		sample_add(&sb, us_since(t0));
@@ -1047,15 +1113,21 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 				close(fd2);
 			break;
 		}
+		if (settled)
+			must_clean(uc);
 		close_timed(fd, &sf);
+		if (settled)
+			must_clean(uc);
 		close_timed(fd2, &sf);
 	}
+	pool_timing(uc, &pt1);
 	if (ok) {
 		sample_stats(&sa, &a_med, &a_p99);
 		sample_stats(&sb, &b_med, &b_p99);
 		sample_stats(&sf, &f_med, &f_p99);
-		printf("%-6s %7zu live (%5zu holes): alloc 4 KiB %7.1f / %7.1f us, alloc %s %7.1f / %7.1f us, free %7.1f / %7.1f us\n",
-		       mixed ? "mixed" : "4 KiB", live, made / 12, a_med, a_p99,
+		printf("%-6s %-7s %7zu live (%5zu holes): alloc 4 KiB %7.1f / %7.1f us, alloc %s %7.1f / %7.1f us, free %7.1f / %7.1f us\n",
+		       mixed ? "mixed" : "4 KiB", settled ? "settled" : "b2b",
+		       live, made / 12, a_med, a_p99,
 		       mixed ? "160 KiB" : "8 KiB", b_med, b_p99, f_med, f_p99);
 		snprintf(m, sizeof(m), "%s_%zu_alloc_median", tag, n);
 		emit(who, m, a_med, "us");
@@ -1065,6 +1137,8 @@ static bool scale_one(const char *who, int heap, const char *uc, size_t n,
 		emit(who, m, f_med, "us");
 		snprintf(m, sizeof(m), "%s_%zu_op_median", tag, n);
 		emit(who, m, (a_med + b_med + 2 * f_med) / 4, "us");
+		snprintf(m, sizeof(m), "%s_%zu", tag, n);
+		scale_steps(who, m, &pt0, &pt1);
 	} else {
 		printf("%-6s %7zu live: the pool holds only %zu\n",
 		       mixed ? "mixed" : "4 KiB", n, live);
@@ -1085,16 +1159,20 @@ static void trace_scale(const char *who, int heap, const char *uc, int reps)
 	static const size_t n4k[] = { 1000, 60000 };
 	static const size_t nmixed[] = { 1000, 6000 };
 	size_t i;
+	int s;
 
 	printf("\n== Scaling: live buffers in one pool, %s (%s); median / p99 ==\n",
 	       who, uc);
 	printf("4 KiB: n live 4 KiB buffers; mixed: n live buffers of 4-64 KiB; every 12th\n"
 	       "buffer freed after filling, so the free space is holes; then rounds of\n"
-	       "alloc 4 KiB (a hole) + alloc a size no hole holds + two frees\n");
-	for (i = 0; i < 2; i++)
-		scale_one(who, heap, uc, n4k[i], false, reps);
-	for (i = 0; i < 2; i++)
-		scale_one(who, heap, uc, nmixed[i], true, reps);
+	       "alloc 4 KiB (a hole) + alloc a size no hole holds + two frees;\n"
+	       "b2b: back to back; settled: dirty == 0 awaited (untimed) before each call\n");
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < 2; i++)
+			scale_one(who, heap, uc, n4k[i], false, s, reps);
+		for (i = 0; i < 2; i++)
+			scale_one(who, heap, uc, nmixed[i], true, s, reps);
+	}
 }
 
 /* ---- 5. dynamic pools: lending, steady state, reclaim ---- */

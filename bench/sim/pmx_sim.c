@@ -29,7 +29,8 @@
  *
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
- * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-P] [-v]
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-P]
+ *                [-M [-G KIB] [-R KIB]] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
  *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
@@ -41,6 +42,12 @@
  *       top_max; 2048, as the static pool; 0: first fit for all)
  *   -P  instead of the traces, time pmx's calls on the host in the bench's
  *       scaling rounds at 1,000 and 60,000 live 4 KiB buffers
+ *   -M  instead of pmx, placement policies on a page map (settled: only
+ *       placement), with perfect compaction (any request up to the free
+ *       bytes fits) as the upper bound; -G KIB, -R KIB: the small class and
+ *       its region at the top for the "small class region" policies
+ *       (64 and 2048)
+ *   -v  per seed figures; churn at 95 %: failures per size class
  *
  * "(a) allocs paying" is the share of trace (a)'s allocations that
  * scrubbed dirty memory themselves or waited for a claimed range: the
@@ -72,7 +79,26 @@ long kcompat_kmalloc_live;
 
 /* ---- the allocators ---- */
 
-enum kind { FIRST_FIT, PMX };
+enum kind { FIRST_FIT, PMX, MAP, BOUND };
+
+/*
+ * -M: placement policies on a page map (settled: nothing is ever dirty),
+ * to study placements pmx does not implement. TE: two-ended as pmx places
+ * (requests of at most top_max at the end of the highest run that holds
+ * them, larger ones at the start of the lowest).
+ */
+enum policy {
+	P_TE,		/* two-ended, as pmx: must give pmx's settled figures */
+	P_TE_BF,	/* two-ended, best fit (smallest run) within each end */
+	P_TE_BF_TOP,	/* best fit for the top class only */
+	P_TE_KEEP,	/* two-ended, but not in the longest run if another fits */
+	P_SEG,		/* <= seg_max packed in their own region at the top */
+	P_SEG_TE_BF,	/* P_SEG, best fit within each end outside the region */
+	P_TE_EXACT,	/* two-ended; an exact-fit run first, then as P_TE */
+	P_TE_CLASS,	/* bottom class: runs left by the same size first */
+	P_SLOTS,	/* frames in 4K-frame slots from the bottom, 1080p 4 a slot */
+	P_SLOTS_BF,	/* P_SLOTS, the top class best fit */
+};
 
 static enum kind kind;
 static uint64_t scrub_rate;		/* bytes per call; S_INF: settled */
@@ -87,6 +113,10 @@ static struct pmx_pool pool;
 static uint64_t credit, fl_addr, fl_len;	/* scrubber and its chunk */
 static uint64_t sync_bytes;
 static unsigned char used_map[NPAGES];	/* first fit: 1 = allocated */
+static enum policy policy;		/* MAP */
+static uint64_t seg_max = 64 * KIB;	/* P_SEG: the small class */
+static uint64_t seg_region = 2 * MIB;	/* P_SEG: its region, at the top */
+static uint64_t bound_used, bound_next;	/* BOUND: bytes in use, fake addresses */
 
 static void die(const char *msg)
 {
@@ -103,10 +133,13 @@ static void scrub_cb(void *ctx, u64 addr, u64 len)
 
 static void sim_reset(void)
 {
-	if (kind == FIRST_FIT) {
+	bound_used = 0;
+	if (kind == FIRST_FIT || kind == MAP) {
 		memset(used_map, 0, sizeof(used_map));
 		return;
 	}
+	if (kind == BOUND)
+		return;
 	pmx_destroy(&pool);
 	if (pmx_init(&pool, POOL_BASE, POOL_SIZE, PAGE, false))
 		die("pmx_init");
@@ -181,6 +214,222 @@ static bool ff_alloc(uint64_t size, uint64_t *addr)
 	return false;
 }
 
+/* The free runs of the page map within [@lo, @hi) pages */
+struct run {
+	uint64_t start, len;	/* pages */
+};
+
+static size_t map_runs(uint64_t lo, uint64_t hi, struct run *r)
+{
+	uint64_t i = lo;
+	size_t n = 0;
+
+	while (i < hi) {
+		uint64_t j;
+
+		while (i < hi && used_map[i])
+			i++;
+		if (i >= hi)
+			break;
+		j = i;
+		while (j < hi && !used_map[j])
+			j++;
+		r[n].start = i;
+		r[n++].len = j - i;
+		i = j;
+	}
+	return n;
+}
+
+/*
+ * Choose a run of @r[0..@n) for @need pages: @best: the smallest that holds
+ * it (ties: the highest if @high, else the lowest); otherwise the highest
+ * (@high) or lowest that holds it. @avoid: not the longest run if another
+ * holds it. @exact: a run of exactly @need pages first. Returns the index
+ * or -1.
+ */
+static long map_choose(const struct run *r, size_t n, uint64_t need,
+		       bool high, bool best, bool avoid, bool exact)
+{
+	long pick = -1, longest = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (longest < 0 || r[i].len > r[longest].len)
+			longest = (long)i;
+	if (exact)
+		for (i = 0; i < n; i++)
+			if (r[i].len == need)
+				return (long)i;
+	for (i = 0; i < n; i++) {
+		if (r[i].len < need)
+			continue;
+		if (avoid && (long)i == longest)
+			continue;
+		if (pick < 0) {
+			pick = (long)i;
+		} else if (best) {
+			if (r[i].len < r[pick].len ||
+			    (r[i].len == r[pick].len && high))
+				pick = (long)i;
+		} else if (high) {
+			pick = (long)i;
+		}
+	}
+	if (pick < 0 && avoid && longest >= 0 && r[longest].len >= need)
+		pick = longest;
+	return pick;
+}
+
+/* Allocate @need pages in [@lo, @hi) of the map; true if placed */
+static bool map_place(uint64_t lo, uint64_t hi, uint64_t need, bool high,
+		      bool best, bool avoid, bool exact, uint64_t *addr)
+{
+	static struct run r[NPAGES / 2 + 1];
+	size_t n = map_runs(lo, hi, r);
+	long i = map_choose(r, n, need, high, best, avoid, exact);
+	uint64_t at;
+
+	if (i < 0)
+		return false;
+	at = high ? r[i].start + r[i].len - need : r[i].start;
+	memset(&used_map[at], 1, need);
+	*addr = POOL_BASE + at * PAGE;
+	return true;
+}
+
+/*
+ * P_SLOTS: the bottom of the pool is cut in slots of four 1080p frames
+ * (3,040 pages, one 4K frame and 2 pages). A 4K frame takes the lowest
+ * free slot; a 1080p frame a quarter of a slot, in a slot that already
+ * holds some first; others go on top as two-ended, but not into a slot
+ * that is wholly free if another place holds them.
+ */
+#define SLOT_Q		(PAGE_UP(NV12_1080P) / PAGE)
+#define SLOT		(4 * SLOT_Q)
+#define NSLOTS		(NPAGES / SLOT)
+
+static bool map_is_free(uint64_t at, uint64_t n)
+{
+	uint64_t i;
+
+	if (at + n > NPAGES)
+		return false;
+	for (i = at; i < at + n; i++)
+		if (used_map[i])
+			return false;
+	return true;
+}
+
+static bool slots_alloc(uint64_t need, bool top, bool best, uint64_t *addr)
+{
+	static struct run r[NPAGES / 2 + 1];
+	bool whole[NSLOTS], part[NSLOTS];
+	uint64_t k, q, at;
+	long pick = -1;
+	size_t n, i;
+
+	for (k = 0; k < NSLOTS; k++) {
+		whole[k] = map_is_free(k * SLOT, SLOT);
+		part[k] = false;
+		for (q = 0; q < 4; q++)
+			part[k] |= !!used_map[k * SLOT + q * SLOT_Q];
+	}
+	if (!top) {
+		int pass;
+
+		for (pass = 0; pass < 2 && need <= SLOT_Q; pass++)
+			for (k = 0; k < NSLOTS; k++) {
+				if (pass == 0 && !part[k])
+					continue;
+				for (q = 0; q < 4; q++) {
+					at = k * SLOT + q * SLOT_Q;
+					if (map_is_free(at, need))
+						goto take;
+				}
+			}
+		for (k = 0; k < NSLOTS && need <= SLOT; k++) {
+			at = k * SLOT;
+			if (map_is_free(at, need))
+				goto take;
+		}
+		return map_place(0, NPAGES, need, false, false, false, false,
+				 addr);
+	}
+	n = map_runs(0, NPAGES, r);
+	for (i = 0; i < n; i++) {
+		if (r[i].len < need)
+			continue;
+		at = r[i].start + r[i].len - need;
+		for (k = at / SLOT; k < NSLOTS && k * SLOT < at + need; k++)
+			if (whole[k])
+				break;
+		if (k < NSLOTS && k * SLOT < at + need)
+			continue;	/* it would break a free slot */
+		if (pick < 0 || !best || r[i].len <= r[pick].len)
+			pick = (long)i;
+	}
+	if (pick < 0)
+		return map_place(0, NPAGES, need, true, best, false, false,
+				 addr);
+	at = r[pick].start + r[pick].len - need;
+take:
+	memset(&used_map[at], 1, need);
+	*addr = POOL_BASE + at * PAGE;
+	return true;
+}
+
+/* Page map allocation under -M's policy */
+static bool map_alloc(uint64_t size, uint64_t *addr)
+{
+	uint64_t need = size / PAGE, region = seg_region / PAGE;
+	bool top = size <= top_max;
+
+	switch (policy) {
+	case P_TE:
+		return map_place(0, NPAGES, need, top, false, false, false, addr);
+	case P_TE_BF:
+		return map_place(0, NPAGES, need, top, true, false, false, addr);
+	case P_TE_BF_TOP:
+		return map_place(0, NPAGES, need, top, top, false, false, addr);
+	case P_TE_KEEP:
+		return map_place(0, NPAGES, need, top, false, true, false, addr);
+	case P_TE_EXACT:
+		return map_place(0, NPAGES, need, top, false, false, true, addr);
+	case P_TE_CLASS:
+		/* Frames: a run that is a whole multiple of them first */
+		if (!top) {
+			static struct run r[NPAGES / 2 + 1];
+			size_t n = map_runs(0, NPAGES, r), i;
+
+			for (i = 0; i < n; i++)
+				if (r[i].len >= need && r[i].len % need == 0 &&
+				    r[i].len < 8 * need) {
+					memset(&used_map[r[i].start], 1, need);
+					*addr = POOL_BASE + r[i].start * PAGE;
+					return true;
+				}
+		}
+		return map_place(0, NPAGES, need, top, false, false, false, addr);
+	case P_SLOTS:
+	case P_SLOTS_BF:
+		return slots_alloc(need, top, policy == P_SLOTS_BF, addr);
+	case P_SEG:
+	case P_SEG_TE_BF:
+		if (size <= seg_max &&
+		    map_place(NPAGES - region, NPAGES, need, true, false, false,
+			      false, addr))
+			return true;
+		/* The rest below the region; the small ones too once it is full */
+		if (map_place(0, NPAGES - region, need, top,
+			      policy == P_SEG_TE_BF, false, false, addr))
+			return true;
+		/* Last resort: anywhere (a run crossing into the region) */
+		return map_place(0, NPAGES, need, top, false, false, false, addr);
+	}
+	return false;
+}
+
 static bool sim_alloc(uint64_t size, uint64_t *addr)
 {
 	unsigned long waits;
@@ -191,6 +440,16 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 	size = PAGE_UP(size);
 	if (kind == FIRST_FIT)
 		return ff_alloc(size, addr);
+	if (kind == MAP)
+		return map_alloc(size, addr);
+	if (kind == BOUND) {
+		/* Perfect compaction: any request up to the free bytes fits */
+		if (bound_used + size > POOL_SIZE)
+			return false;
+		bound_used += size;
+		*addr = POOL_BASE + (bound_next++ % NPAGES) * PAGE;
+		return true;
+	}
 	if (scrub_rate == S_INF)
 		scrub_all();
 	before = sync_bytes;
@@ -219,8 +478,12 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 static void sim_free(uint64_t addr, uint64_t size)
 {
 	size = PAGE_UP(size);
-	if (kind == FIRST_FIT) {
+	if (kind == FIRST_FIT || kind == MAP) {
 		memset(&used_map[(addr - POOL_BASE) / PAGE], 0, size / PAGE);
+		return;
+	}
+	if (kind == BOUND) {
+		bound_used -= size;
 		return;
 	}
 	if (pmx_free(&pool, addr, size))
@@ -233,7 +496,12 @@ static void sim_space(uint64_t *freeb, uint64_t *largest)
 {
 	uint64_t i, run = 0, f = 0, l = 0;
 
-	if (kind == FIRST_FIT) {
+	if (kind == BOUND) {
+		*freeb = POOL_SIZE - bound_used;
+		*largest = *freeb;
+		return;
+	}
+	if (kind == FIRST_FIT || kind == MAP) {
 		for (i = 0; i < NPAGES; i++) {
 			run = used_map[i] ? 0 : run + 1;
 			f += !used_map[i];
@@ -374,6 +642,21 @@ struct churn_res {
 	double success[NTARGETS], bytes_ok[NTARGETS];
 };
 
+/* -v: churn at 95 %, attempts and failures per size class (all seeds) */
+#define NCLASS 6
+static const char *const class_name[NCLASS] = {
+	"4 KiB", "64 KiB", "1 MiB", "1-2 MiB", "1080p", "4K",
+};
+static unsigned long class_att[NCLASS], class_fail[NCLASS];
+
+static int size_class(uint64_t x)
+{
+	static const int c[20] = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3,
+				   3, 4, 4, 4, 5, 5 };
+
+	return c[x % 20];
+}
+
 static void churn(uint64_t seed, struct churn_res *res)
 {
 	static struct buf live[NPAGES + 16];
@@ -399,6 +682,8 @@ static void churn(uint64_t seed, struct churn_res *res)
 
 				attempts++;
 				want += (double)sz;
+				if (t == NTARGETS - 1)
+					class_att[size_class(x)]++;
 				if (sim_alloc(sz, &a)) {
 					live[n].addr = a;
 					live[n++].size = sz;
@@ -406,6 +691,8 @@ static void churn(uint64_t seed, struct churn_res *res)
 					got += (double)sz;
 				} else {
 					fails++;
+					if (t == NTARGETS - 1)
+						class_fail[size_class(x)]++;
 					do_free = true;
 				}
 			}
@@ -494,6 +781,8 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 
 	sync_bytes = 0;
 	play_allocs = play_paid = 0;
+	memset(class_att, 0, sizeof(class_att));
+	memset(class_fail, 0, sizeof(class_fail));
 	for (i = 0; i < nseeds; i++) {
 		playback(seed0 + i, &pr);
 		churn(seed0 + i, &cr);
@@ -516,6 +805,13 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 	       succ[0] / nseeds, succ[1] / nseeds, bytes[1] / nseeds,
 	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib,
 	       play_allocs ? 100.0 * play_paid / play_allocs : 0.0);
+	if (verbose) {
+		printf("  churn 95 %%, failed / attempted:");
+		for (t = 0; t < NCLASS; t++)
+			printf(" %s %lu / %lu", class_name[t], class_fail[t],
+			       class_att[t]);
+		printf("\n");
+	}
 }
 
 int main(int argc, char **argv)
@@ -523,7 +819,7 @@ int main(int argc, char **argv)
 	char rates[256] = "0,256,1024,inf", *tok, *save = NULL, label[64];
 	uint64_t seed = 42;
 	int nseeds = 1, i;
-	bool verbose = false, scale = false;
+	bool verbose = false, scale = false, maps = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc)
@@ -542,10 +838,16 @@ int main(int argc, char **argv)
 			top_max = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-P"))
 			scale = true;
+		else if (!strcmp(argv[i], "-M"))
+			maps = true;
+		else if (!strcmp(argv[i], "-G") && i + 1 < argc)
+			seg_max = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-R") && i + 1 < argc)
+			seg_region = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-P] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-P] [-M [-G KIB] [-R KIB]] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
@@ -557,6 +859,37 @@ int main(int argc, char **argv)
 		scale_host(1000, 200000);
 		scale_host(60000, 200000);
 		pmx_destroy(&pool);
+		return 0;
+	}
+	if (maps) {
+		static const char *const pname[] = {
+			[P_TE] = "two-ended (pmx)",
+			[P_TE_BF] = "two-ended, best fit",
+			[P_TE_BF_TOP] = "two-ended, best fit top",
+			[P_TE_KEEP] = "two-ended, keep longest",
+			[P_SEG] = "small class region",
+			[P_SEG_TE_BF] = "small region + best fit",
+			[P_TE_EXACT] = "two-ended, exact first",
+			[P_TE_CLASS] = "two-ended, frame multiples",
+			[P_SLOTS] = "frame slots",
+			[P_SLOTS_BF] = "frame slots, best fit top",
+		};
+		int pl;
+
+		printf("seeds %" PRIu64 "..%" PRIu64 ", settled placement on a page map, top_max %" PRIu64 " KiB, small class <= %" PRIu64 " KiB in the top %" PRIu64 " KiB\n\n",
+		       seed, seed + nseeds - 1, (uint64_t)(top_max / KIB),
+		       (uint64_t)(seg_max / KIB), (uint64_t)(seg_region / KIB));
+		printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB | (a) allocs paying |\n");
+		printf("|---|---|---|---|---|---|---|---|---|\n");
+		kind = FIRST_FIT;
+		run("first fit (genalloc)", seed, nseeds, verbose);
+		kind = BOUND;
+		run("perfect compaction", seed, nseeds, verbose);
+		kind = MAP;
+		for (pl = 0; pl < (int)(sizeof(pname) / sizeof(pname[0])); pl++) {
+			policy = (enum policy)pl;
+			run(pname[pl], seed, nseeds, verbose);
+		}
 		return 0;
 	}
 	printf("seeds %" PRIu64 "..%" PRIu64 ", pool %" PRIu64 " MiB, pmx top_max %" PRIu64 " KiB, scrubber chunk %" PRIu64 " KiB%s\n\n",

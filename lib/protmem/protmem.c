@@ -424,7 +424,8 @@ static int protmem_state(const char *word)
  * "chunk PADDR+SIZE, N bytes allocated, free:", each followed by its
  * free extents "  START-END clean|dirty" (the rest of a chunk is in
  * buffers). A static pool's map ends with its lock and timing figures,
- * "lock ..." and "time ..." lines, which are not extents.
+ * "lock ..." and "time ..." lines, and every map with the exporter's
+ * "time ..." lines: none of them are extents.
  */
 int protmem_pool_map(int use_case, struct protmem_extent *ext, size_t max)
 {

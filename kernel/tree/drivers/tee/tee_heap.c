@@ -30,6 +30,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/idr.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -45,6 +46,50 @@
 #include "tee_heap.h"
 
 /**
+ * struct tee_heap_time - how long one step of the exporter took, summed
+ * @n:		times
+ * @ns:		total, ns
+ * @max:	longest, ns
+ *
+ * Atomics, no lock: steps of different buffers run concurrently. A
+ * reader may see @n and @ns of slightly different moments.
+ */
+struct tee_heap_time {
+	atomic64_t n;
+	atomic64_t ns;
+	atomic64_t max;
+};
+
+static void tee_heap_time_add(struct tee_heap_time *t, u64 t0)
+{
+	s64 ns = ktime_get_ns() - t0, old = atomic64_read(&t->max), prev;
+
+	atomic64_inc(&t->n);
+	atomic64_add(ns, &t->ns);
+	while (ns > old) {
+		prev = atomic64_cmpxchg(&t->max, old, ns);
+		if (prev == old)
+			break;
+		old = prev;
+	}
+}
+
+/* The steps timed, in the order of tee_dma_heap.t and of the debugfs lines */
+enum tee_heap_step {
+	TEE_HEAP_T_ALLOC,	/* tee_heap_alloc_buf(), all of it */
+	TEE_HEAP_T_POOL_ALLOC,	/* the pool's alloc op */
+	TEE_HEAP_T_EXPORT,	/* dma_buf_export() */
+	TEE_HEAP_T_RELEASE,	/* the DMA-buf release op, all of it */
+	TEE_HEAP_T_POOL_FREE,	/* the pool's free op */
+	TEE_HEAP_T_NR,
+};
+
+static const char * const tee_heap_step_names[TEE_HEAP_T_NR] = {
+	"heap_alloc", "heap_pool_alloc", "heap_export", "heap_release",
+	"heap_pool_free",
+};
+
+/**
  * struct tee_dma_heap - one protected heap (one use case)
  * @heap:	the DMA heap, NULL until the first registration
  * @use_case:	enum tee_dma_heap_id
@@ -56,6 +101,8 @@
  * @failures:	failed allocations since boot
  * @live:	buffers alive now
  * @sysfs:	the pool's directory under its TEE device, while registered
+ * @t:		time of each step of allocation and release (enum
+ *		tee_heap_step), for the benchmark; atomics, no lock
  */
 struct tee_dma_heap {
 	struct dma_heap *heap;
@@ -68,6 +115,7 @@ struct tee_dma_heap {
 	atomic64_t failures;
 	atomic64_t live;
 	struct tee_heap_sysfs *sysfs;
+	struct tee_heap_time t[TEE_HEAP_T_NR];
 };
 
 /**
@@ -291,13 +339,16 @@ static void tee_heap_dma_buf_release(struct dma_buf *dmabuf)
 {
 	struct tee_heap_buffer *buf = dmabuf->priv;
 	struct tee_dma_heap *h = buf->heap;
+	u64 t0 = ktime_get_ns();
 
 	buf->pool->ops->free(buf->pool, &buf->table);
+	tee_heap_time_add(&h->t[TEE_HEAP_T_POOL_FREE], t0);
 	atomic64_dec(&h->live);
 	ida_free(&h->ids, buf->id);
 	tee_device_put(buf->teedev);
 	tee_protmem_pool_put(buf->pool);
 	kfree(buf);
+	tee_heap_time_add(&h->t[TEE_HEAP_T_RELEASE], t0);
 }
 
 static const struct dma_buf_ops tee_heap_buf_ops = {
@@ -379,6 +430,7 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 	struct tee_protmem_pool *pool;
 	struct tee_heap_buffer *buf;
 	struct dma_buf *dmabuf;
+	u64 t0 = ktime_get_ns(), t1;
 	int ret;
 
 	if (!size || !PAGE_ALIGNED(size))
@@ -405,9 +457,11 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 		goto err_put;
 	buf->id = ret;
 
+	t1 = ktime_get_ns();
 	ret = pool->ops->alloc(pool, &buf->table, size, &buf->offs);
 	if (ret)
 		goto err_id;
+	tee_heap_time_add(&h->t[TEE_HEAP_T_POOL_ALLOC], t1);
 	ret = tee_heap_check_table(buf);
 	if (ret)
 		goto err_pool_free;
@@ -417,13 +471,16 @@ static struct dma_buf *tee_heap_alloc_buf(struct tee_dma_heap *h,
 	exp_info.size = size;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buf;
+	t1 = ktime_get_ns();
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto err_pool_free;
 	}
+	tee_heap_time_add(&h->t[TEE_HEAP_T_EXPORT], t1);
 	atomic64_inc(&h->allocs);
 	atomic64_inc(&h->live);
+	tee_heap_time_add(&h->t[TEE_HEAP_T_ALLOC], t0);
 	return dmabuf;
 
 err_pool_free:
@@ -674,9 +731,15 @@ static void tee_heap_sysfs_remove(struct tee_dma_heap *h)
 	}
 }
 
+/*
+ * The pool's map and statistics, then the exporter's step times as "time
+ * <step> n <n> ns <total> <max>" (the pool's format; since boot, not since
+ * the pool was registered).
+ */
 static int tee_heap_map_show(struct seq_file *m, void *unused)
 {
 	struct tee_dma_heap *h = m->private;
+	int i;
 
 	mutex_lock(&h->lock);
 	if (h->pool && h->pool->ops->show_map)
@@ -684,6 +747,11 @@ static int tee_heap_map_show(struct seq_file *m, void *unused)
 	else if (!h->pool)
 		seq_puts(m, "no pool registered\n");
 	mutex_unlock(&h->lock);
+	for (i = 0; i < TEE_HEAP_T_NR; i++)
+		seq_printf(m, "time %s n %lld ns %lld %lld\n",
+			   tee_heap_step_names[i], atomic64_read(&h->t[i].n),
+			   atomic64_read(&h->t[i].ns),
+			   atomic64_read(&h->t[i].max));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tee_heap_map);

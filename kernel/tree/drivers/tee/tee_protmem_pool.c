@@ -139,6 +139,8 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @t_scrub_bg:	time of the background scrubs (outside @lock)
  * @t_release:	time of @ops->release on the free path (outside @lock)
  * @t_busy:	time allocations waited for a claimed range (-EBUSY)
+ * @kick_n:	frees that woke the scrubber (after dropping @lock: atomic)
+ * @kick_ns:	time those queue_work() calls took, ns (atomic)
  * @scrub_wq:	allocations waiting for @scrub_gen to change
  * @scrub_work:	background scrubber (pmx only)
  */
@@ -165,6 +167,8 @@ struct tee_protmem_static_pool {
 	struct tee_protmem_time_stat t_scrub_bg;
 	struct tee_protmem_time_stat t_release;
 	struct tee_protmem_time_stat t_busy;
+	atomic64_t kick_n;
+	atomic64_t kick_ns;
 	wait_queue_head_t scrub_wq;
 	struct work_struct scrub_work;
 };
@@ -547,6 +551,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 				   phys_addr_t paddr, size_t size,
 				   u64 release_ns)
 {
+	u64 t0;
 	int ret;
 
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
@@ -574,7 +579,11 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	WARN_ON(pmx_free(&sp->pmx, paddr, size));
 	sp->used -= size;
 	tee_protmem_unlock(sp);
+	/* Timed: waking an idle scrubber is most of a free (docs/bench.md) */
+	t0 = ktime_get_ns();
 	queue_work(system_unbound_wq, &sp->scrub_work);
+	atomic64_add(ktime_get_ns() - t0, &sp->kick_ns);
+	atomic64_inc(&sp->kick_n);
 }
 
 static int tee_protmem_static_alloc(struct tee_protmem_pool *pool,
@@ -726,6 +735,8 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 	for (i = 0; i < ARRAY_SIZE(t); i++)
 		seq_printf(m, "time %s n %llu ns %llu %llu\n", tname[i],
 			   t[i]->n, t[i]->ns, t[i]->max);
+	seq_printf(m, "time kick n %lld ns %lld 0\n",
+		   atomic64_read(&sp->kick_n), atomic64_read(&sp->kick_ns));
 }
 
 static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
