@@ -280,9 +280,10 @@ guest-arm64-fast guest-arm64-debug: guest-arm64-%: kernel-arm64-% userspace-arm6
 	vm/mkinitramfs --arch arm64 $*
 
 userspace-arm64: $(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem \
-	$(ARM64)/bin/teec-example
+	$(ARM64)/bin/teec-example $(ARM64)/bin/protmem-pipeline
 
-$(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib/teec.o: | headers-arm64
+$(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib/teec.o \
+	$(ARM64)/bin/protmem-pipeline: | headers-arm64
 
 $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
@@ -290,6 +291,11 @@ $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 
 # The gst_pipeline test shares protmem-pipeline's pieces
 $(BUILD)/tests/gst_pipeline $(ARM64)/tests/gst_pipeline: tools/demo/gst_pipeline.h
+
+$(ARM64)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h \
+		tools/demo/drm_card.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) $(GUEST_LDFLAGS) -o $@ $<
 
 $(ARM64)/lib/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS)
 	@mkdir -p $(@D)
