@@ -14,11 +14,11 @@ GUEST_LDFLAGS := -static
 DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
 	pkg-config gcc-multilib libc6-dev-i386 \
-	qemu-system-arm device-tree-compiler file v4l-utils \
-	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	gstreamer1.0-plugins-bad
+	qemu-system-arm device-tree-compiler file
 # arm64's cross toolchain and busybox are unpacked, not installed: Debian's
 # cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
+# The guest's Debian programs (v4l2-compliance, GStreamer) are not installed
+# either: vm/bundle fetches their packages for each architecture.
 
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(BUILD)/tests/%,$(wildcard tests/guest/*.c))
 # The uAPI tests also run as 32-bit programs, through the kernel's compat
@@ -86,11 +86,16 @@ guest-fast guest-debug: guest-%: kernel-% userspace
 	vm/mkinitramfs $*
 
 # Programs from Debian's packages, with their libraries, appended to a
-# guest's initramfs only when a run asks for them (vm/run --with NAME).
-# vm/bundles/NAME.root/ holds files of ours copied into the bundle as they are.
-.SECONDEXPANSION:
-$(BUILD)/bundle-%.cpio.gz: vm/bundles/%.list vm/bundle \
-		$$(shell find vm/bundles/$$*.root 2>/dev/null) | deps
+# guest's initramfs only when a run asks for them (vm/run [--arch arm64]
+# --with NAME). vm/bundle fetches and unpacks the packages for the
+# architecture and exits at once when nothing changed (its list, its root
+# directory vm/bundles/NAME.root/, itself, or the versions apt offers), so
+# it always runs.
+.PHONY: FORCE
+$(BUILD)/bundle-arm64-%.cpio.gz: FORCE | deps-arm64
+	vm/bundle --arch arm64 $*
+
+$(BUILD)/bundle-%.cpio.gz: FORCE | deps
 	vm/bundle $*
 
 userspace: $(GUEST_TESTS) $(GUEST_TESTS_32) $(BUILD)/bin/protmem-demo teec \
@@ -275,9 +280,10 @@ guest-arm64-fast guest-arm64-debug: guest-arm64-%: kernel-arm64-% userspace-arm6
 	vm/mkinitramfs --arch arm64 $*
 
 userspace-arm64: $(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem \
-	$(ARM64)/bin/teec-example
+	$(ARM64)/bin/teec-example $(ARM64)/bin/protmem-pipeline
 
-$(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib/teec.o: | headers-arm64
+$(ARM64_GUEST_TESTS) $(ARM64)/bin/protmem-demo $(ARM64)/bin/protmem $(ARM64)/lib/teec.o \
+	$(ARM64)/bin/protmem-pipeline: | headers-arm64
 
 $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 	@mkdir -p $(@D)
@@ -285,6 +291,11 @@ $(ARM64)/tests/%: tests/guest/%.c $(TAP_H)
 
 # The gst_pipeline test shares protmem-pipeline's pieces
 $(BUILD)/tests/gst_pipeline $(ARM64)/tests/gst_pipeline: tools/demo/gst_pipeline.h
+
+$(ARM64)/bin/protmem-pipeline: tools/demo/protmem-pipeline.c tools/demo/gst_pipeline.h \
+		tools/demo/drm_card.h
+	@mkdir -p $(@D)
+	$(ARM64_CC) $(CFLAGS) $(ARM64_UAPI) $(GUEST_LDFLAGS) -o $@ $<
 
 $(ARM64)/lib/teec.o: $(TEEC_DIR)/tee_client_api.c $(TEEC_HDRS)
 	@mkdir -p $(@D)

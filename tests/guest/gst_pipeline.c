@@ -6,8 +6,8 @@
  * the clear by vicodec (docs/pipeline.md). The pieces are protmem-pipeline's
  * (make demo), tools/demo/gst_pipeline.h.
  *
- * Needs the GStreamer bundle (x86: tests/run boots the guest with it);
- * skipped without it (arm64). Loads vicodec, vmedia, vdec_m2m and vtee_kms, and
+ * Needs the GStreamer bundle (tests/run boots both architectures' guests
+ * with it); skipped without it. Loads vicodec, vmedia, vdec_m2m and vtee_kms, and
  * unloads what it loaded. Until vdec-m2m decodes FWHT, the protected half
  * is skipped (and checked as soon as the driver lists FWHT).
  */
@@ -66,7 +66,7 @@ int main(void)
 
 	tap_init(&t);
 	if (access("/usr/bin/" GP_GST_LAUNCH, X_OK)) {
-		tap_skip(&t, "no GStreamer in this guest (x86 bundle gst)",
+		tap_skip(&t, "no GStreamer in this guest (vm/run --with gst)",
 			 "protected FWHT frames through GStreamer match the clear decode");
 		return tap_done(&t);
 	}
