@@ -529,6 +529,11 @@ static inline int pm_pool_is_clean(const struct pm_pool_stats *st)
 	       st->free == st->size && st->dirty == 0;
 }
 
+/*
+ * The figures come from one sysfs file each, read one after the other:
+ * while the scrubber runs they are not one snapshot (free can miss a
+ * range being scrubbed that dirty, read later, no longer counts).
+ */
 static inline void pm_diag_stats(const char *uc_name,
 				 const struct pm_pool_stats *st)
 {
