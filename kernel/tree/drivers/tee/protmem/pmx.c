@@ -96,6 +96,7 @@ enum pmx_state {
  * @pre:   bytes in the run (adjacent extents, either state) from @first
  * @suf:   bytes in the run that ends at @last
  * @max:   bytes in its longest run
+ * @clean_max: bytes in its longest CLEAN extent
  * @dirty: true if it holds a DIRTY extent
  *
  * Runs are counted within the subtree only; the root's @max is the longest
@@ -107,6 +108,7 @@ struct pmx_runs {
 	u64 pre;
 	u64 suf;
 	u64 max;
+	u64 clean_max;
 	bool dirty;
 };
 
@@ -166,6 +168,11 @@ static void pmx_runs_of(const struct pmx_extent *e, struct pmx_runs *out)
 		s.max = l->sub.max;
 	if (r && r->sub.max > s.max)
 		s.max = r->sub.max;
+	s.clean_max = e->state == PMX_CLEAN ? e->len : 0;
+	if (l && l->sub.clean_max > s.clean_max)
+		s.clean_max = l->sub.clean_max;
+	if (r && r->sub.clean_max > s.clean_max)
+		s.clean_max = r->sub.clean_max;
 	s.dirty = e->state == PMX_DIRTY || (l && l->sub.dirty) ||
 		  (r && r->sub.dirty);
 	*out = s;
@@ -175,7 +182,7 @@ static bool pmx_runs_same(const struct pmx_runs *a, const struct pmx_runs *b)
 {
 	return a->first == b->first && a->last == b->last &&
 	       a->pre == b->pre && a->suf == b->suf && a->max == b->max &&
-	       a->dirty == b->dirty;
+	       a->clean_max == b->clean_max && a->dirty == b->dirty;
 }
 
 /*
@@ -448,6 +455,17 @@ void pmx_set_top_max(struct pmx_pool *p, u64 top_max)
 	p->top_max = top_max;
 }
 
+void pmx_set_scrub_order(struct pmx_pool *p, enum pmx_scrub_order order)
+{
+	p->scrub_order = order;
+}
+
+void pmx_set_clean_first(struct pmx_pool *p, bool on, u64 max_backlog)
+{
+	p->clean_first = on;
+	p->clean_first_max = max_backlog;
+}
+
 void pmx_destroy(struct pmx_pool *p)
 {
 	struct pmx_extent *e, *tmp;
@@ -528,6 +546,33 @@ static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
 		carry = true;
 		cedge = e_far;
 		clen = len + e->len;
+		n = high ? n->rb_left : n->rb_right;
+	}
+	return NULL;
+}
+
+/*
+ * The highest (@high) or lowest CLEAN extent of at least @need bytes, or
+ * NULL. O(log n): descend into the near child while it holds one.
+ */
+static struct pmx_extent *pmx_clean_find(const struct pmx_pool *p, u64 need,
+					 bool high)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *near;
+	struct pmx_extent *e;
+
+	if (!n || pmx_addr_entry(n)->sub.clean_max < need)
+		return NULL;
+	while (n) {
+		e = pmx_addr_entry(n);
+		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
+		if (near && near->sub.clean_max >= need) {
+			n = high ? n->rb_right : n->rb_left;
+			continue;
+		}
+		if (e->state == PMX_CLEAN && e->len >= need)
+			return e;
 		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
@@ -639,6 +684,24 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 		goto out;
 
 	/*
+	 * Clean first, within the request's class, while the dirty backlog
+	 * is small (pmx_set_clean_first()): the highest clean extent that
+	 * holds a small request, the lowest for a large one.
+	 */
+	if (p->clean_first && align == p->granule &&
+	    p->dirty + p->scrubbing <= p->clean_first_max &&
+	    p->free >= size + p->clean_first_room) {
+		bool high = size <= p->top_max;
+
+		first = pmx_clean_find(p, size, high);
+		if (first) {
+			last = first;
+			a = high ? pmx_end(first) - size : first->start;
+			goto take;
+		}
+	}
+
+	/*
 	 * Two-ended: requests of at most top_max bytes (granule aligned) go
 	 * to the end of the highest run that holds them (last fit), larger
 	 * ones to the start of the lowest (first fit).
@@ -698,24 +761,71 @@ out:
 	return ret;
 }
 
-int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
+/* Round a range being freed as pmx_alloc() did; false if it is no range */
+static bool pmx_free_ok(const struct pmx_pool *p, u64 addr, u64 *size)
 {
 	u64 mask = p->granule - 1;
-	int ret;
 
-	if (check_add_overflow(size, mask, &size))
-		return -EINVAL;
-	size &= ~mask;
-	if (!pmx_range_ok(p, addr, size) || size > p->allocated)
-		return -EINVAL;
-	ret = pmx_insert(p, addr, size, PMX_DIRTY);
-	if (ret)
-		return ret;
+	if (check_add_overflow(*size, mask, size))
+		return false;
+	*size &= ~mask;
+	return pmx_range_ok(p, addr, *size) && *size <= p->allocated;
+}
+
+/* A range freed: no longer allocated */
+static void pmx_freed(struct pmx_pool *p, u64 size)
+{
 	p->allocated -= size;
 	if (p->nr_out)
 		p->nr_out--;
 	pmx_trim(p);
+}
+
+int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
+{
+	int ret;
+
+	if (!pmx_free_ok(p, addr, &size))
+		return -EINVAL;
+	ret = pmx_insert(p, addr, size, PMX_DIRTY);
+	if (ret)
+		return ret;
+	pmx_freed(p, size);
 	return 0;
+}
+
+int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size)
+{
+	struct pmx_extent *prev, *e;
+
+	if (!pmx_free_ok(p, addr, &size))
+		return -EINVAL;
+	prev = pmx_below(p, addr + size);
+	if (prev && pmx_end(prev) > addr)
+		return -EINVAL;
+	/* A claimed range is never merged: one node, the range's spare */
+	e = pmx_node_get(p);
+	if (!e)
+		return -ENOMEM;
+	e->start = addr;
+	e->len = size;
+	e->state = PMX_CLAIMED;
+	pmx_link(p, e);
+	p->scrubbing += size;
+	pmx_freed(p, size);
+	return 0;
+}
+
+bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size)
+{
+	bool high = size <= p->top_max;
+	u64 edge, a;
+
+	if (!size || size > pmx_largest_free(p) ||
+	    !pmx_run_find(p, size, high, &edge))
+		return false;
+	a = high ? edge - size : edge;
+	return a < addr + size && addr < a + size;
 }
 
 /* The lowest DIRTY extent, or NULL. O(log n). */
@@ -739,9 +849,31 @@ static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
 	return NULL;
 }
 
+/* The highest DIRTY extent, or NULL. O(log n). */
+static struct pmx_extent *pmx_highest_dirty(const struct pmx_pool *p)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *r;
+	struct pmx_extent *e;
+
+	while (n) {
+		e = pmx_addr_entry(n);
+		r = pmx_addr_entry(n->rb_right);
+		if (r && r->sub.dirty) {
+			n = n->rb_right;
+			continue;
+		}
+		if (e->state == PMX_DIRTY)
+			return e;
+		n = n->rb_left;
+	}
+	return NULL;
+}
+
 int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 {
 	struct pmx_extent *e, *t;
+	bool high;
 	u64 take;
 
 	max_len &= ~(p->granule - 1);
@@ -749,24 +881,39 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		return -EINVAL;
 	if (!p->dirty)
 		return -ENOENT;
-	e = pmx_lowest_dirty(p);
+	/* The ends in turn: the next take is from the other end */
+	high = p->scrub_order == PMX_SCRUB_HIGHEST ||
+	       (p->scrub_order == PMX_SCRUB_ENDS && !p->scrub_turn);
+	if (p->scrub_order == PMX_SCRUB_ENDS)
+		p->scrub_turn = !p->scrub_turn;
+	e = high ? pmx_highest_dirty(p) : pmx_lowest_dirty(p);
 	take = min(e->len, max_len);
 	if (take < e->len) {
 		/*
 		 * The rest stays dirty, in a node of its own; not one of
-		 * the spares that pmx_free() relies on.
+		 * the spares that pmx_free() relies on. Taking from the
+		 * top, the claimed part is the new node.
 		 */
 		if (pmx_reserve(p, p->nr_out + 1)) {
 			pmx_trim(p);
 			return -ENOMEM;
 		}
 		t = pmx_spare_pop(p);
-		t->start = e->start + take;
-		t->len = e->len - take;
-		t->state = PMX_DIRTY;
-		e->state = PMX_CLAIMED;
-		pmx_resize(e, e->start, take);
-		pmx_link(p, t);
+		if (high) {
+			t->start = pmx_end(e) - take;
+			t->len = take;
+			t->state = PMX_CLAIMED;
+			pmx_resize(e, e->start, e->len - take);
+			pmx_link(p, t);
+			e = t;
+		} else {
+			t->start = e->start + take;
+			t->len = e->len - take;
+			t->state = PMX_DIRTY;
+			e->state = PMX_CLAIMED;
+			pmx_resize(e, e->start, take);
+			pmx_link(p, t);
+		}
 	} else {
 		e->state = PMX_CLAIMED;
 		pmx_runs_cb_propagate(&e->by_addr, NULL);
