@@ -30,9 +30,9 @@
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
  * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W]
- *                [-F KIB] [-C KIB|inf] [-H] [-P] [-v]
+ *                [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
- *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
+ *   -c  scrubber chunk (1024 KiB; TEE_PROTMEM_SCRUB_CHUNK is 256)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
  *   -L  the scrubber scrubs each chunk under the pool's lock (nothing is
  *       out of the pool) instead of taking it out while it scrubs
@@ -43,8 +43,11 @@
  *   -F  dirty throttling: a free scrubs the range it frees itself
  *       (pmx_free_claim(), then pmx_put_clean()) when the dirty backlog
  *       (dirty + claimed) with it would exceed KIB; 0: every free scrubs
- *   -C  clean first: allocations take a clean extent of their own class
- *       (pmx_set_clean_first()) while the backlog is at most KIB (inf)
+ *   -Q  a free scrubs its range while the dirty backlog is above PCT % of
+ *       the clean free memory (100: the static pool's rule)
+ *   -N  a free scrubs its range when the next allocation of its size would
+ *       land on it (pmx_next_fit_hits()); -N2: or the next one of top_max
+ *       bytes, for a small buffer (the static pool's rule)
  *   -H  the scrubber takes the highest dirty memory first
  *   -E  the scrubber takes from the two ends in turn (pmx_set_scrub_order())
  *   -P  instead of the traces, time pmx's calls on the host in the bench's
@@ -92,12 +95,9 @@ static uint64_t top_max = 2 * MIB;	/* -T: pmx places up to this from the top */
 static unsigned long busy_waits;	/* allocations that met a claimed range */
 static uint64_t free_wm = S_INF;	/* -F: frees scrub above this backlog */
 static enum pmx_scrub_order scrub_order;	/* -H, -E: where the scrubber takes */
-static uint64_t clean_max = S_INF;	/* -C: clean first below this backlog */
-static bool clean_on;			/* -C given */
 static bool free_land;			/* -N: a free scrubs where the next buffer of its size lands */
 static uint64_t free_ratio;		/* -Q PCT: frees scrub while dirty > PCT % of clean */
 static bool land_top;			/* -N2: also where the largest small buffer lands */
-static uint64_t clean_room;		/* -R: clean first only with this much more free */
 static uint64_t free_sync_bytes;	/* scrubbed by throttled frees */
 static unsigned long play_frees, play_free_paid;	/* (a): frees, throttled ones */
 static bool in_play;			/* in trace (a) */
@@ -135,8 +135,6 @@ static void sim_reset(void)
 		die("pmx_init");
 	pool.top_max = top_max;
 	pmx_set_scrub_order(&pool, scrub_order);
-	pmx_set_clean_first(&pool, clean_on, clean_max);
-	pool.clean_first_room = clean_room;
 	credit = 0;
 	fl_len = 0;
 }
@@ -652,12 +650,6 @@ int main(int argc, char **argv)
 			top_max = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-F") && i + 1 < argc)
 			free_wm = strtoull(argv[++i], NULL, 0) * KIB;
-		else if (!strcmp(argv[i], "-C") && i + 1 < argc) {
-			clean_on = true;
-			if (strcmp(argv[++i], "inf"))
-				clean_max = strtoull(argv[i], NULL, 0) * KIB;
-		} else if (!strcmp(argv[i], "-R") && i + 1 < argc)
-			clean_room = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-N"))
 			free_land = true;
 		else if (!strcmp(argv[i], "-Q") && i + 1 < argc)
@@ -673,7 +665,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-F KIB] [-C KIB|inf] [-H] [-P] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
@@ -696,9 +688,6 @@ int main(int argc, char **argv)
 	if (free_wm != S_INF)
 		printf("frees scrub their range when the dirty backlog would exceed %" PRIu64 " KiB\n",
 		       free_wm / KIB);
-	if (clean_on)
-		printf("allocations take a clean extent of their class first while the backlog is <= %" PRIu64 " KiB\n",
-		       clean_max == S_INF ? 0 : clean_max / KIB);
 	if (scrub_order)
 		printf("the scrubber takes %s\n", scrub_order == PMX_SCRUB_HIGHEST ?
 		       "the highest dirty memory first" : "from the two ends in turn");

@@ -96,7 +96,6 @@ enum pmx_state {
  * @pre:   bytes in the run (adjacent extents, either state) from @first
  * @suf:   bytes in the run that ends at @last
  * @max:   bytes in its longest run
- * @clean_max: bytes in its longest CLEAN extent
  * @dirty: true if it holds a DIRTY extent
  *
  * Runs are counted within the subtree only; the root's @max is the longest
@@ -108,7 +107,6 @@ struct pmx_runs {
 	u64 pre;
 	u64 suf;
 	u64 max;
-	u64 clean_max;
 	bool dirty;
 };
 
@@ -168,11 +166,6 @@ static void pmx_runs_of(const struct pmx_extent *e, struct pmx_runs *out)
 		s.max = l->sub.max;
 	if (r && r->sub.max > s.max)
 		s.max = r->sub.max;
-	s.clean_max = e->state == PMX_CLEAN ? e->len : 0;
-	if (l && l->sub.clean_max > s.clean_max)
-		s.clean_max = l->sub.clean_max;
-	if (r && r->sub.clean_max > s.clean_max)
-		s.clean_max = r->sub.clean_max;
 	s.dirty = e->state == PMX_DIRTY || (l && l->sub.dirty) ||
 		  (r && r->sub.dirty);
 	*out = s;
@@ -182,7 +175,7 @@ static bool pmx_runs_same(const struct pmx_runs *a, const struct pmx_runs *b)
 {
 	return a->first == b->first && a->last == b->last &&
 	       a->pre == b->pre && a->suf == b->suf && a->max == b->max &&
-	       a->clean_max == b->clean_max && a->dirty == b->dirty;
+	       a->dirty == b->dirty;
 }
 
 /*
@@ -460,12 +453,6 @@ void pmx_set_scrub_order(struct pmx_pool *p, enum pmx_scrub_order order)
 	p->scrub_order = order;
 }
 
-void pmx_set_clean_first(struct pmx_pool *p, bool on, u64 max_backlog)
-{
-	p->clean_first = on;
-	p->clean_first_max = max_backlog;
-}
-
 void pmx_destroy(struct pmx_pool *p)
 {
 	struct pmx_extent *e, *tmp;
@@ -546,33 +533,6 @@ static struct pmx_extent *pmx_run_find(const struct pmx_pool *p, u64 need,
 		carry = true;
 		cedge = e_far;
 		clen = len + e->len;
-		n = high ? n->rb_left : n->rb_right;
-	}
-	return NULL;
-}
-
-/*
- * The highest (@high) or lowest CLEAN extent of at least @need bytes, or
- * NULL. O(log n): descend into the near child while it holds one.
- */
-static struct pmx_extent *pmx_clean_find(const struct pmx_pool *p, u64 need,
-					 bool high)
-{
-	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *near;
-	struct pmx_extent *e;
-
-	if (!n || pmx_addr_entry(n)->sub.clean_max < need)
-		return NULL;
-	while (n) {
-		e = pmx_addr_entry(n);
-		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
-		if (near && near->sub.clean_max >= need) {
-			n = high ? n->rb_right : n->rb_left;
-			continue;
-		}
-		if (e->state == PMX_CLEAN && e->len >= need)
-			return e;
 		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
@@ -682,24 +642,6 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 	ret = pmx_reserve(p, p->nr_out + 2);
 	if (ret)
 		goto out;
-
-	/*
-	 * Clean first, within the request's class, while the dirty backlog
-	 * is small (pmx_set_clean_first()): the highest clean extent that
-	 * holds a small request, the lowest for a large one.
-	 */
-	if (p->clean_first && align == p->granule &&
-	    p->dirty + p->scrubbing <= p->clean_first_max &&
-	    p->free >= size + p->clean_first_room) {
-		bool high = size <= p->top_max;
-
-		first = pmx_clean_find(p, size, high);
-		if (first) {
-			last = first;
-			a = high ? pmx_end(first) - size : first->start;
-			goto take;
-		}
-	}
 
 	/*
 	 * Two-ended: requests of at most top_max bytes (granule aligned) go

@@ -53,10 +53,6 @@ enum pmx_scrub_order {
  * @scrub_order:   where pmx_take_dirty() takes from
  *                 (pmx_set_scrub_order())
  * @scrub_turn:    with %PMX_SCRUB_ENDS, the next take is from the bottom
- * @clean_first:   allocations prefer a clean extent of their class while
- *                 @dirty + @scrubbing <= @clean_first_max
- *                 (pmx_set_clean_first())
- * @clean_first_max: see @clean_first
  *
  * All fields are read-only for the caller; read them under the caller's lock.
  * @size == @free + @allocated + @scrubbing at all times.
@@ -78,9 +74,6 @@ struct pmx_pool {
 	u64 top_max;
 	enum pmx_scrub_order scrub_order;
 	bool scrub_turn;
-	bool clean_first;
-	u64 clean_first_max;
-	u64 clean_first_room;
 };
 
 /**
@@ -123,21 +116,6 @@ void pmx_set_top_max(struct pmx_pool *p, u64 top_max);
  * Call it under the caller's lock like every other call.
  */
 void pmx_set_scrub_order(struct pmx_pool *p, enum pmx_scrub_order order);
-
-/**
- * pmx_set_clean_first() - prefer clean memory while little is dirty
- * @p:           pool
- * @on:          turn the preference on (off by default)
- * @max_backlog: the preference holds while @p->dirty + @p->scrubbing is at
- *               most this many bytes
- *
- * While it holds, a granule-aligned pmx_alloc() first looks for a CLEAN
- * extent that holds the whole range, in its own class: the highest one
- * for a request of at most @p->top_max bytes (its end), the lowest for a
- * larger one (its start); only if there is none does it place over runs as
- * usual. O(log n). Call it under the caller's lock.
- */
-void pmx_set_clean_first(struct pmx_pool *p, bool on, u64 max_backlog);
 
 /**
  * pmx_destroy() - free every node of a pool
