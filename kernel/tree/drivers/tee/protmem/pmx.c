@@ -41,9 +41,13 @@
  * (120 of 121 4K frames at the resolution switches against first fit's 113;
  * best fit over clean extents first fragmented the pool whenever the
  * scrubber lagged). A background scrubber moves DIRTY
- * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
- * where the next allocations go, so allocations normally do not pay for
- * scrubbing. A claimed range stays part of its run: an allocation whose
+ * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), from where the
+ * next allocations go (the lowest, the highest, or the two ends in turn:
+ * pmx_set_scrub_order()), so allocations normally do not pay for
+ * scrubbing. A free that scrubs its own range (the static pool's dirty
+ * throttling) gives it back claimed with pmx_free_claim();
+ * pmx_next_fit_hits() tells it whether the next allocation of a size
+ * would land there. A claimed range stays part of its run: an allocation whose
  * first fit covers it gets -EBUSY and waits rather than being placed
  * elsewhere (placing around it fragmented the pool, docs/bench.md).
  *
@@ -56,7 +60,8 @@
  *                          address, else the lowest run certain to hold it
  *                          (length >= size + align - granule), else a walk
  *                          of the extents, O(n)
- *   pmx_free()             O(log n)
+ *   pmx_free()             O(log n); pmx_free_claim() too
+ *   pmx_next_fit_hits()    O(log n)
  *   pmx_take_dirty()       O(log n)
  *   pmx_put_clean()        O(log n)
  *   pmx_largest_free()     O(1), the longest run
@@ -823,11 +828,8 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		return -EINVAL;
 	if (!p->dirty)
 		return -ENOENT;
-	/* The ends in turn: the next take is from the other end */
 	high = p->scrub_order == PMX_SCRUB_HIGHEST ||
 	       (p->scrub_order == PMX_SCRUB_ENDS && !p->scrub_turn);
-	if (p->scrub_order == PMX_SCRUB_ENDS)
-		p->scrub_turn = !p->scrub_turn;
 	e = high ? pmx_highest_dirty(p) : pmx_lowest_dirty(p);
 	take = min(e->len, max_len);
 	if (take < e->len) {
@@ -861,6 +863,9 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		pmx_runs_cb_propagate(&e->by_addr, NULL);
 	}
 	pmx_count(p, PMX_DIRTY, take, false);
+	/* The ends in turn: the next take is from the other end */
+	if (p->scrub_order == PMX_SCRUB_ENDS)
+		p->scrub_turn = !p->scrub_turn;
 	p->scrubbing += take;
 	*addr = e->start;
 	*len = take;
