@@ -14,10 +14,19 @@
  *    No scrub runs under the pool lock: the scrubber claims a dirty range
  *    (pmx_take_dirty()), drops the lock, scrubs, and retakes the lock only
  *    to mark it clean; an allocation takes its range, drops the lock and
- *    scrubs the dirty pieces it took. Frees never wait for a scrub; an
- *    allocation waits only for a scrub of memory it is about to get (the
- *    range it would take covers the claimed range, pmx_alloc() says
- *    -EBUSY).
+ *    scrubs the dirty pieces it took. Frees never wait for a scrub they
+ *    did not ask for; an allocation waits only for a scrub of memory it is
+ *    about to get (the range it would take covers the claimed range,
+ *    pmx_alloc() says -EBUSY).
+ *    Dirty throttling: a free scrubs the range it frees itself, the same
+ *    way (claimed with pmx_free_claim(), scrubbed without the lock, put
+ *    back clean), when the next buffer of its size (or, for a small
+ *    buffer, of TEE_PROTMEM_TOP_MAX bytes) would land on it, or when the
+ *    scrubber is behind: more of the free memory is dirty than clean. The
+ *    producer of the dirt pays where the next allocation would otherwise
+ *    pay (a video player frees a buffer and allocates the next at once);
+ *    a burst of frees that nothing reuses stays for the background
+ *    (docs/tee-protmem.md, docs/bench.md).
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -127,8 +136,10 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @gen:	genalloc pool (TEE_PROTMEM_ALLOC_GENALLOC)
  * @used:	bytes in live buffers
  * @scrub_bg:	bytes scrubbed by @scrub_work
- * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
- *		(genalloc)
+ * @scrub_sync:	bytes scrubbed on the allocation path (pmx), or when freed
+ *		(genalloc, and pmx's throttled frees)
+ * @scrub_free:	of @scrub_sync, bytes pmx's throttled frees scrubbed
+ * @free_scrubs: frees that scrubbed their range (pmx)
  * @retired:	bytes kept out of the pool for good: genalloc ranges whose
  *		scrub failed, ranges the secure world would not release
  * @scrub_gen:	bumped when the scrubber puts a claimed range back
@@ -139,6 +150,7 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @t_scrub_bg:	time of the background scrubs (outside @lock)
  * @t_release:	time of @ops->release on the free path (outside @lock)
  * @t_busy:	time allocations waited for a claimed range (-EBUSY)
+ * @t_scrub_free: time of the scrubs done by throttled frees (outside @lock)
  * @scrub_wq:	allocations waiting for @scrub_gen to change
  * @scrub_work:	background scrubber (pmx only)
  */
@@ -156,6 +168,8 @@ struct tee_protmem_static_pool {
 	u64 used;
 	u64 scrub_bg;
 	u64 scrub_sync;
+	u64 scrub_free;
+	u64 free_scrubs;
 	u64 retired;
 	u64 scrub_gen;
 	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
@@ -165,6 +179,7 @@ struct tee_protmem_static_pool {
 	struct tee_protmem_time_stat t_scrub_bg;
 	struct tee_protmem_time_stat t_release;
 	struct tee_protmem_time_stat t_busy;
+	struct tee_protmem_time_stat t_scrub_free;
 	wait_queue_head_t scrub_wq;
 	struct work_struct scrub_work;
 };
@@ -539,6 +554,61 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 }
 
 /*
+ * pmx: dirty throttling. With the pool lock held, give back a freed range
+ * claimed and decide whether this free scrubs it: when the next
+ * allocation of its size, or for a small buffer of the largest small
+ * size, would land on it, or when more free memory is dirty than clean
+ * (the scrubber is behind). Return: true if the caller scrubs it (it stays
+ * claimed), false if it went back dirty for the scrubber.
+ */
+static bool tee_protmem_free_claims(struct tee_protmem_static_pool *sp,
+				    phys_addr_t paddr, size_t size)
+{
+	struct pmx_pool *p = &sp->pmx;
+
+	if (WARN_ON(pmx_free_claim(p, paddr, size)))
+		return false;
+	if (p->dirty + p->scrubbing > p->clean ||
+	    pmx_next_fit_hits(p, paddr, size) ||
+	    (size <= p->top_max && pmx_next_fit_hits(p, paddr, p->top_max)))
+		return true;
+	WARN_ON(pmx_put_dirty(p, paddr, size));
+	return false;
+}
+
+/*
+ * pmx: a throttled free scrubs the range it claimed, without the lock,
+ * then puts it back clean, or dirty if the secure world failed (it is
+ * scrubbed later, never handed out as it is, and nothing is lost).
+ */
+static void tee_protmem_free_scrub(struct tee_protmem_static_pool *sp,
+				   phys_addr_t paddr, size_t size)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	ret = sp->ops->scrub(sp->priv, paddr, size);
+	t0 = ktime_get_ns() - t0;
+	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
+	tee_protmem_time_add(&sp->t_scrub_free, t0);
+	if (ret) {
+		WARN_ON(pmx_put_dirty(&sp->pmx, paddr, size));
+	} else {
+		WARN_ON(pmx_put_clean(&sp->pmx, paddr, size));
+		sp->scrub_sync += size;
+		sp->scrub_free += size;
+		sp->free_scrubs++;
+	}
+	/* Allocations waiting for a claimed range wait for this one too */
+	WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
+	tee_protmem_unlock(sp);
+	wake_up_all(&sp->scrub_wq);
+	if (ret)
+		pr_err_ratelimited("tee: scrub of %#zx freed bytes failed: %d\n",
+				   size, ret);
+}
+
+/*
  * A range leaves its buffer: back to the allocator, to be scrubbed.
  * @release_ns: how long the secure world took to forget the buffer (a
  * free), or 0 (an allocation that could not hand the range out).
@@ -547,6 +617,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 				   phys_addr_t paddr, size_t size,
 				   u64 release_ns)
 {
+	bool scrub;
 	int ret;
 
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
@@ -571,9 +642,11 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
 	if (release_ns)
 		tee_protmem_time_add(&sp->t_release, release_ns);
-	WARN_ON(pmx_free(&sp->pmx, paddr, size));
 	sp->used -= size;
+	scrub = tee_protmem_free_claims(sp, paddr, size);
 	tee_protmem_unlock(sp);
+	if (scrub)
+		tee_protmem_free_scrub(sp, paddr, size);
 	queue_work(system_unbound_wq, &sp->scrub_work);
 }
 
@@ -701,8 +774,9 @@ static int tee_protmem_map_extent(void *ctx, u64 start, u64 len, bool dirty)
 
 /*
  * Lock and timing statistics, one line each, for the benchmark: "lock
- * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>" and "time
- * <step> n <n> ns <total> <max>". The line being printed holds the lock
+ * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>", "time
+ * <step> n <n> ns <total> <max>" and "bytes scrub_free <bytes> frees <n>"
+ * (what throttled frees scrubbed). The line being printed holds the lock
  * (its own hold is not counted yet).
  */
 static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
@@ -710,9 +784,10 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 {
 	const struct tee_protmem_time_stat *t[] = {
 		&sp->t_scrub_sync, &sp->t_scrub_bg, &sp->t_release, &sp->t_busy,
+		&sp->t_scrub_free,
 	};
 	static const char * const tname[] = {
-		"scrub_sync", "scrub_bg", "release", "busy_wait",
+		"scrub_sync", "scrub_bg", "release", "busy_wait", "scrub_free",
 	};
 	const struct tee_protmem_lock_stat *st;
 	int i;
@@ -726,6 +801,8 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 	for (i = 0; i < ARRAY_SIZE(t); i++)
 		seq_printf(m, "time %s n %llu ns %llu %llu\n", tname[i],
 			   t[i]->n, t[i]->ns, t[i]->max);
+	seq_printf(m, "bytes scrub_free %llu frees %llu\n", sp->scrub_free,
+		   sp->free_scrubs);
 }
 
 static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
@@ -837,6 +914,8 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 		if (ret)
 			goto err;
 		pmx_set_top_max(&sp->pmx, TEE_PROTMEM_TOP_MAX);
+		/* Small buffers come from the top, large ones from the bottom */
+		pmx_set_scrub_order(&sp->pmx, PMX_SCRUB_ENDS);
 		break;
 	case TEE_PROTMEM_ALLOC_GENALLOC:
 		ret = -ENOMEM;
