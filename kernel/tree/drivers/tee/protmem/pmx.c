@@ -377,6 +377,21 @@ static bool pmx_range_ok(const struct pmx_pool *p, u64 addr, u64 len)
 	return len <= p->size - (addr - p->base);
 }
 
+/* A node of its own for [@addr, @addr + @len) with @state: 0 or -ENOMEM */
+static int pmx_add_extent(struct pmx_pool *p, u64 addr, u64 len,
+			  enum pmx_state state)
+{
+	struct pmx_extent *e = pmx_node_get(p);
+
+	if (!e)
+		return -ENOMEM;
+	e->start = addr;
+	e->len = len;
+	e->state = state;
+	pmx_link(p, e);
+	return 0;
+}
+
 /*
  * Return [@addr, @addr + @len) to free space with @state, merging with
  * neighbours of the same state. Refuses a range that overlaps free space.
@@ -385,7 +400,7 @@ static int pmx_insert(struct pmx_pool *p, u64 addr, u64 len,
 		      enum pmx_state state)
 {
 	struct pmx_extent *prev = pmx_below(p, addr + len);
-	struct pmx_extent *next, *left = NULL, *right = NULL, *e;
+	struct pmx_extent *next, *left = NULL, *right = NULL;
 
 	if (prev && pmx_end(prev) > addr)
 		return -EINVAL;
@@ -404,14 +419,8 @@ static int pmx_insert(struct pmx_pool *p, u64 addr, u64 len,
 		pmx_resize(left, left->start, left->len + len);
 	} else if (right) {
 		pmx_resize(right, addr, right->len + len);
-	} else {
-		e = pmx_node_get(p);
-		if (!e)
-			return -ENOMEM;
-		e->start = addr;
-		e->len = len;
-		e->state = state;
-		pmx_link(p, e);
+	} else if (pmx_add_extent(p, addr, len, state)) {
+		return -ENOMEM;
 	}
 	pmx_count(p, state, len, true);
 	return 0;
@@ -743,7 +752,7 @@ int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
 
 int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size)
 {
-	struct pmx_extent *prev, *e;
+	struct pmx_extent *prev;
 
 	if (!pmx_free_ok(p, addr, &size))
 		return -EINVAL;
@@ -751,13 +760,8 @@ int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size)
 	if (prev && pmx_end(prev) > addr)
 		return -EINVAL;
 	/* A claimed range is never merged: one node, the range's spare */
-	e = pmx_node_get(p);
-	if (!e)
+	if (pmx_add_extent(p, addr, size, PMX_CLAIMED))
 		return -ENOMEM;
-	e->start = addr;
-	e->len = size;
-	e->state = PMX_CLAIMED;
-	pmx_link(p, e);
 	p->scrubbing += size;
 	pmx_freed(p, size);
 	return 0;
@@ -775,44 +779,23 @@ bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size)
 	return a < addr + size && addr < a + size;
 }
 
-/* The lowest DIRTY extent, or NULL. O(log n). */
-static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
+/* The highest (@high) or lowest DIRTY extent, or NULL. O(log n). */
+static struct pmx_extent *pmx_dirty_end(const struct pmx_pool *p, bool high)
 {
 	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *l;
+	const struct pmx_extent *near;
 	struct pmx_extent *e;
 
 	while (n) {
 		e = pmx_addr_entry(n);
-		l = pmx_addr_entry(n->rb_left);
-		if (l && l->sub.dirty) {
-			n = n->rb_left;
+		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
+		if (near && near->sub.dirty) {
+			n = high ? n->rb_right : n->rb_left;
 			continue;
 		}
 		if (e->state == PMX_DIRTY)
 			return e;
-		n = n->rb_right;
-	}
-	return NULL;
-}
-
-/* The highest DIRTY extent, or NULL. O(log n). */
-static struct pmx_extent *pmx_highest_dirty(const struct pmx_pool *p)
-{
-	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *r;
-	struct pmx_extent *e;
-
-	while (n) {
-		e = pmx_addr_entry(n);
-		r = pmx_addr_entry(n->rb_right);
-		if (r && r->sub.dirty) {
-			n = n->rb_right;
-			continue;
-		}
-		if (e->state == PMX_DIRTY)
-			return e;
-		n = n->rb_left;
+		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
 }
@@ -830,7 +813,7 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		return -ENOENT;
 	high = p->scrub_order == PMX_SCRUB_HIGHEST ||
 	       (p->scrub_order == PMX_SCRUB_ENDS && !p->scrub_turn);
-	e = high ? pmx_highest_dirty(p) : pmx_lowest_dirty(p);
+	e = pmx_dirty_end(p, high);
 	take = min(e->len, max_len);
 	if (take < e->len) {
 		/*
