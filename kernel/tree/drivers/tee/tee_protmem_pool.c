@@ -136,10 +136,10 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @gen:	genalloc pool (TEE_PROTMEM_ALLOC_GENALLOC)
  * @used:	bytes in live buffers
  * @scrub_bg:	bytes scrubbed by @scrub_work
- * @scrub_sync:	bytes scrubbed on the allocation path (pmx), or when freed
- *		(genalloc, and pmx's throttled frees)
- * @scrub_free:	of @scrub_sync, bytes pmx's throttled frees scrubbed
- * @free_scrubs: frees that scrubbed their range (pmx)
+ * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
+ *		(genalloc)
+ * @scrub_free:	bytes pmx's throttled frees scrubbed (sysfs scrubbed_sync
+ *		shows the sum of both)
  * @retired:	bytes kept out of the pool for good: genalloc ranges whose
  *		scrub failed, ranges the secure world would not release
  * @scrub_gen:	bumped when the scrubber puts a claimed range back
@@ -169,7 +169,6 @@ struct tee_protmem_static_pool {
 	u64 scrub_bg;
 	u64 scrub_sync;
 	u64 scrub_free;
-	u64 free_scrubs;
 	u64 retired;
 	u64 scrub_gen;
 	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
@@ -429,11 +428,48 @@ bool tee_protmem_buffer_in(const struct tee_protmem_backend_ops *ops,
 	return false;
 }
 
+/*
+ * pmx: scrub a claimed range without the pool lock (no allocation gets it,
+ * no free touches it), then retake the lock as @who to give it back: clean,
+ * its bytes added to @bytes, or dirty if the secure world failed (scrubbed
+ * later, by the scrubber or the allocation that takes it, never handed out
+ * as it is). Wakes the allocations waiting for a claimed range.
+ * Return: the scrub's error.
+ */
+static int tee_protmem_scrub_claimed(struct tee_protmem_static_pool *sp,
+				     enum tee_protmem_lock_user who,
+				     u64 addr, u64 len,
+				     struct tee_protmem_time_stat *t,
+				     u64 *bytes)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	ret = sp->ops->scrub(sp->priv, addr, len);
+	t0 = ktime_get_ns() - t0;
+	tee_protmem_lock(sp, who);
+	tee_protmem_time_add(t, t0);
+	if (ret) {
+		WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
+	} else {
+		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
+		*bytes += len;
+	}
+	/* Read without the lock by allocations waiting for it */
+	WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
+	tee_protmem_unlock(sp);
+	wake_up_all(&sp->scrub_wq);
+	if (ret)
+		pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
+				   len, ret);
+	return ret;
+}
+
 static void tee_protmem_scrub_worker(struct work_struct *work)
 {
 	struct tee_protmem_static_pool *sp =
 		container_of(work, struct tee_protmem_static_pool, scrub_work);
-	u64 addr, len, t0, t;
+	u64 addr, len;
 	int ret;
 
 	for (;;) {
@@ -443,32 +479,14 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 		tee_protmem_unlock(sp);
 		if (ret)
 			break;
-		/* Claimed: no allocation gets it, no free touches it */
-		t0 = ktime_get_ns();
-		ret = sp->ops->scrub(sp->priv, addr, len);
-		t = ktime_get_ns() - t0;
-		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
-		tee_protmem_time_add(&sp->t_scrub_bg, t);
-		if (ret) {
-			/*
-			 * Back as dirty, never as clean. Stop here: the next
-			 * free retries, and an allocation that needs the
-			 * range scrubs it itself.
-			 */
-			WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
-		} else {
-			WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
-			sp->scrub_bg += len;
-		}
-		/* Read without the lock by allocations waiting for it */
-		WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
-		tee_protmem_unlock(sp);
-		wake_up_all(&sp->scrub_wq);
-		if (ret) {
-			pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
-					   len, ret);
+		/*
+		 * On failure stop here: the next free retries, and an
+		 * allocation that needs the range scrubs it itself.
+		 */
+		if (tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_SCRUB, addr,
+					      len, &sp->t_scrub_bg,
+					      &sp->scrub_bg))
 			break;
-		}
 		cond_resched();
 	}
 }
@@ -577,38 +595,6 @@ static bool tee_protmem_free_claims(struct tee_protmem_static_pool *sp,
 }
 
 /*
- * pmx: a throttled free scrubs the range it claimed, without the lock,
- * then puts it back clean, or dirty if the secure world failed (it is
- * scrubbed later, never handed out as it is, and nothing is lost).
- */
-static void tee_protmem_free_scrub(struct tee_protmem_static_pool *sp,
-				   phys_addr_t paddr, size_t size)
-{
-	u64 t0 = ktime_get_ns();
-	int ret;
-
-	ret = sp->ops->scrub(sp->priv, paddr, size);
-	t0 = ktime_get_ns() - t0;
-	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
-	tee_protmem_time_add(&sp->t_scrub_free, t0);
-	if (ret) {
-		WARN_ON(pmx_put_dirty(&sp->pmx, paddr, size));
-	} else {
-		WARN_ON(pmx_put_clean(&sp->pmx, paddr, size));
-		sp->scrub_sync += size;
-		sp->scrub_free += size;
-		sp->free_scrubs++;
-	}
-	/* Allocations waiting for a claimed range wait for this one too */
-	WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
-	tee_protmem_unlock(sp);
-	wake_up_all(&sp->scrub_wq);
-	if (ret)
-		pr_err_ratelimited("tee: scrub of %#zx freed bytes failed: %d\n",
-				   size, ret);
-}
-
-/*
  * A range leaves its buffer: back to the allocator, to be scrubbed.
  * @release_ns: how long the secure world took to forget the buffer (a
  * free), or 0 (an allocation that could not hand the range out).
@@ -646,7 +632,8 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	scrub = tee_protmem_free_claims(sp, paddr, size);
 	tee_protmem_unlock(sp);
 	if (scrub)
-		tee_protmem_free_scrub(sp, paddr, size);
+		tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr, size,
+					  &sp->t_scrub_free, &sp->scrub_free);
 	queue_work(system_unbound_wq, &sp->scrub_work);
 }
 
@@ -741,7 +728,7 @@ static void tee_protmem_static_stats(struct tee_protmem_pool *pool,
 		st->largest = pmx_largest_free(&sp->pmx);
 	}
 	st->scrub_bg = sp->scrub_bg;
-	st->scrub_sync = sp->scrub_sync;
+	st->scrub_sync = sp->scrub_sync + sp->scrub_free;
 	tee_protmem_unlock(sp);
 }
 
@@ -775,8 +762,8 @@ static int tee_protmem_map_extent(void *ctx, u64 start, u64 len, bool dirty)
 /*
  * Lock and timing statistics, one line each, for the benchmark: "lock
  * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>", "time
- * <step> n <n> ns <total> <max>" and "bytes scrub_free <bytes> frees <n>"
- * (what throttled frees scrubbed). The line being printed holds the lock
+ * <step> n <n> ns <total> <max>" and "bytes scrub_free <bytes>" (what
+ * throttled frees scrubbed). The line being printed holds the lock
  * (its own hold is not counted yet).
  */
 static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
@@ -801,8 +788,7 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 	for (i = 0; i < ARRAY_SIZE(t); i++)
 		seq_printf(m, "time %s n %llu ns %llu %llu\n", tname[i],
 			   t[i]->n, t[i]->ns, t[i]->max);
-	seq_printf(m, "bytes scrub_free %llu frees %llu\n", sp->scrub_free,
-		   sp->free_scrubs);
+	seq_printf(m, "bytes scrub_free %llu\n", sp->scrub_free);
 }
 
 static void tee_protmem_static_show_map(struct tee_protmem_pool *pool,
