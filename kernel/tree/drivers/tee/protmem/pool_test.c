@@ -273,9 +273,10 @@ static void pool_test_pmx_scrub_failure(struct kunit *test)
 
 /*
  * pmx's dirty throttling: a free scrubs its range itself when the next
- * buffer of its size would land on it (here: small buffers come from the
- * top, the one freed first is the topmost), and leaves it to the
- * background otherwise; either way the counters add up.
+ * buffer of its size would land on it (buffers of up to 2 MiB come from
+ * the top: the topmost one freed is where the next goes), and leaves it to
+ * the background otherwise (a hole above it holds the next one); either
+ * way every byte is scrubbed once and the counters add up.
  */
 static void pool_test_pmx_free_throttle(struct kunit *test)
 {
@@ -289,38 +290,39 @@ static void pool_test_pmx_free_throttle(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st0);
 	for (i = 0; i < 3; i++)
-		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_64K, &x[i]), 0);
-	KUNIT_EXPECT_EQ(test, x[0], (phys_addr_t)POOL_BASE + POOL_SIZE - SZ_64K);
+		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &x[i]), 0);
+	KUNIT_EXPECT_EQ(test, x[0], (phys_addr_t)POOL_BASE + POOL_SIZE - SZ_2M);
 
-	/* Where the next 64 KiB buffer goes: the free scrubs it, at once */
-	pool_test_free(pool, x[0], SZ_64K);
+	/* Where the next 2 MiB buffer goes: the free scrubs it, at once */
+	pool_test_free(pool, x[0], SZ_2M);
 	pool_test_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_64K);
-	KUNIT_EXPECT_EQ(test, st.used, 2ULL * SZ_64K);
-	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE - 2 * SZ_64K);
-	/* ... so the next one takes it clean: nothing more is scrubbed */
-	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_64K, &y), 0);
-	KUNIT_EXPECT_EQ(test, y, x[0]);
-	pool_test_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_64K);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, st.used, 2ULL * SZ_2M);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE - 2 * SZ_2M);
 
-	/* Below a live buffer, not where the next one goes: background */
-	pool_test_free(pool, x[1], SZ_64K);
+	/* The next one goes to x[0]'s hole, not here: the background's */
+	pool_test_free(pool, x[2], SZ_2M);
 	pool_test_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_64K);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.scrub_bg - st0.scrub_bg, (u64)SZ_64K);
+	KUNIT_EXPECT_EQ(test, st.scrub_bg - st0.scrub_bg, (u64)SZ_2M);
 
-	pool_test_free(pool, y, SZ_64K);
-	pool_test_free(pool, x[2], SZ_64K);
+	/* The next buffer takes x[0]'s memory clean: nothing more scrubbed */
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &y), 0);
+	KUNIT_EXPECT_EQ(test, y, x[0]);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
+
+	pool_test_free(pool, y, SZ_2M);
+	pool_test_free(pool, x[1], SZ_2M);
 	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
 	pool_test_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
 	/* Every byte freed was scrubbed exactly once, by one or the other */
 	KUNIT_EXPECT_EQ(test, st.scrub_sync + st.scrub_bg -
-			st0.scrub_sync - st0.scrub_bg, 4ULL * SZ_64K);
+			st0.scrub_sync - st0.scrub_bg, 4ULL * SZ_2M);
 	pool->ops->destroy_pool(pool);
 }
 
