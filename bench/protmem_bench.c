@@ -249,17 +249,17 @@ static long long pool_stat(const char *uc, const char *field)
  * The pool's lock and timing statistics (tee_protmem_pool.c prints them at
  * the end of /sys/kernel/debug/tee_protmem/<use case>): per lock user
  * (alloc, free, scrubber, other) acquisitions, wait and hold time; per
- * step done outside the lock (scrub_sync, scrub_bg, release, busy_wait)
- * count and time. Totals in ns since the pool was created.
+ * step done outside the lock (scrub_sync, scrub_bg, release, busy_wait,
+ * and scrub_free: frees that scrubbed their range) count and time. Totals in ns since the pool was created.
  */
 #define NLOCK	4
-#define NTIME	10
+#define NTIME	11
 static const char *const lock_users[NLOCK] = {
 	"alloc", "free", "scrubber", "other",
 };
 /* The last five are the exporter's (tee_heap.c), after the pool's lines */
 static const char *const time_steps[NTIME] = {
-	"scrub_sync", "scrub_bg", "release", "busy_wait", "kick",
+	"scrub_sync", "scrub_bg", "release", "busy_wait", "scrub_free", "kick",
 	"heap_alloc", "heap_pool_alloc", "heap_export", "heap_release",
 	"heap_pool_free",
 };

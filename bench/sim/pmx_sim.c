@@ -29,10 +29,10 @@
  *
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
- * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W] [-P]
- *                [-M [-G KIB] [-R KIB]] [-v]
+ * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W]
+ *                [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-M [-G KIB] [-R KIB]] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
- *   -c  scrubber chunk (1024 KiB, TEE_PROTMEM_SCRUB_CHUNK)
+ *   -c  scrubber chunk (1024 KiB; TEE_PROTMEM_SCRUB_CHUNK is 256)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
  *   -L  the scrubber scrubs each chunk under the pool's lock (nothing is
  *       out of the pool) instead of taking it out while it scrubs
@@ -40,6 +40,16 @@
  *       put back clean) and tries once more
  *   -T  pmx places requests of at most KIB from the top of the pool (its
  *       top_max; 2048, as the static pool; 0: first fit for all)
+ *   -F  dirty throttling: a free scrubs the range it frees itself
+ *       (pmx_free_claim(), then pmx_put_clean()) when the dirty backlog
+ *       (dirty + claimed) with it would exceed KIB; 0: every free scrubs
+ *   -Q  a free scrubs its range while the dirty backlog is above PCT % of
+ *       the clean free memory (100: the static pool's rule)
+ *   -N  a free scrubs its range when the next allocation of its size would
+ *       land on it (pmx_next_fit_hits()); -N2: or the next one of top_max
+ *       bytes, for a small buffer (the static pool's rule)
+ *   -H  the scrubber takes the highest dirty memory first
+ *   -E  the scrubber takes from the two ends in turn (pmx_set_scrub_order())
  *   -P  instead of the traces, time pmx's calls on the host in the bench's
  *       scaling rounds at 1,000 and 60,000 live 4 KiB buffers
  *   -M  instead of pmx, placement policies on a page map (settled: only
@@ -51,7 +61,8 @@
  *
  * "(a) allocs paying" is the share of trace (a)'s allocations that
  * scrubbed dirty memory themselves or waited for a claimed range: the
- * ones that make the allocation latency's tail.
+ * ones that make the allocation latency's tail. As in the bench's
+ * latency figures, the allocations of the switches are not counted.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -107,11 +118,20 @@ static bool locked;			/* -L: scrub under the lock */
 static bool retry;			/* -W: a failure waits for the chunk */
 static uint64_t top_max = 2 * MIB;	/* -T: pmx places up to this from the top */
 static unsigned long busy_waits;	/* allocations that met a claimed range */
+static uint64_t free_wm = S_INF;	/* -F: frees scrub above this backlog */
+static enum pmx_scrub_order scrub_order;	/* -H, -E: where the scrubber takes */
+static bool free_land;			/* -N: a free scrubs where the next buffer of its size lands */
+static uint64_t free_ratio;		/* -Q PCT: frees scrub while dirty > PCT % of clean */
+static bool land_top;			/* -N2: also where the largest small buffer lands */
+static uint64_t free_sync_bytes;	/* scrubbed by throttled frees */
+static unsigned long play_frees, play_free_paid;	/* (a): frees, throttled ones */
 static bool in_play;			/* in trace (a) */
 static unsigned long play_allocs, play_paid;	/* (a): allocations, those that scrubbed or waited */
 static struct pmx_pool pool;
 static uint64_t credit, fl_addr, fl_len;	/* scrubber and its chunk */
 static uint64_t sync_bytes;
+static bool in_trace_a;		/* in trace (a), its switches included */
+static uint64_t a_sync_bytes;	/* (a): scrubbed in alloc and free calls */
 static unsigned char used_map[NPAGES];	/* first fit: 1 = allocated */
 static enum policy policy;		/* MAP */
 static uint64_t seg_max = 64 * KIB;	/* P_SEG: the small class */
@@ -129,6 +149,8 @@ static void scrub_cb(void *ctx, u64 addr, u64 len)
 	(void)ctx;
 	(void)addr;
 	sync_bytes += len;
+	if (in_trace_a)
+		a_sync_bytes += len;
 }
 
 static void sim_reset(void)
@@ -144,6 +166,7 @@ static void sim_reset(void)
 	if (pmx_init(&pool, POOL_BASE, POOL_SIZE, PAGE, false))
 		die("pmx_init");
 	pool.top_max = top_max;
+	pmx_set_scrub_order(&pool, scrub_order);
 	credit = 0;
 	fl_len = 0;
 }
@@ -479,6 +502,9 @@ static void sim_free(uint64_t addr, uint64_t size)
 {
 	size = PAGE_UP(size);
 	if (kind == FIRST_FIT || kind == MAP) {
+		/* Scrubbed when freed (counted for first fit, genalloc's twin) */
+		if (kind == FIRST_FIT && in_trace_a)
+			a_sync_bytes += size;
 		memset(&used_map[(addr - POOL_BASE) / PAGE], 0, size / PAGE);
 		return;
 	}
@@ -486,8 +512,32 @@ static void sim_free(uint64_t addr, uint64_t size)
 		bound_used -= size;
 		return;
 	}
-	if (pmx_free(&pool, addr, size))
+	if (in_play)
+		play_frees++;
+	if ((free_wm != S_INF &&
+	     pool.dirty + pool.scrubbing + size > free_wm) || free_land ||
+	    free_ratio) {
+		/* The free scrubs what it frees, claimed meanwhile */
+		if (pmx_free_claim(&pool, addr, size))
+			die("pmx_free_claim");
+		if ((free_wm != S_INF &&
+		     pool.dirty + pool.scrubbing > free_wm) ||
+		    (free_ratio && (pool.dirty + pool.scrubbing) * free_ratio >
+				   pool.clean * 100) ||
+		    pmx_next_fit_hits(&pool, addr, size) ||
+		    (land_top && size <= top_max && pmx_next_fit_hits(&pool, addr, top_max))) {
+			if (pmx_put_clean(&pool, addr, size))
+				die("pmx_put_clean");
+			free_sync_bytes += size;
+			play_free_paid += in_play;
+			if (in_trace_a)
+				a_sync_bytes += size;
+		} else if (pmx_put_dirty(&pool, addr, size)) {
+			die("pmx_put_dirty");
+		}
+	} else if (pmx_free(&pool, addr, size)) {
 		die("pmx_free");
+	}
 	scrub_tick();
 }
 
@@ -568,6 +618,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	sim_reset();
 	rng_seed(seed);
 	in_play = true;
+	in_trace_a = true;
 	for (r = 0; r < rounds; r++) {
 		int nf = (int)rng_range(8, 16);
 		int depth = (int)rng_range(4, 8);
@@ -597,12 +648,15 @@ static void playback(uint64_t seed, struct play_res *res)
 		for (i = 0; i < MAXFRAMES; i++)
 			t_free(&frames[i]);
 		sim_space(&freeb, &largest);
+		/* As the bench, the switch's allocations are not in "paying" */
+		in_play = false;
 		for (fit = 0; fit < MAXFRAMES; fit++) {
 			frames[fit].size = NV12_4K;
 			frames[fit].live = sim_alloc(NV12_4K, &frames[fit].addr);
 			if (!frames[fit].live)
 				break;
 		}
+		in_play = true;
 		res->fit += fit;
 		res->bound_free += (int)(freeb / PAGE_UP(NV12_4K));
 		res->bound_largest += (int)(largest / PAGE_UP(NV12_4K));
@@ -631,6 +685,7 @@ static void playback(uint64_t seed, struct play_res *res)
 	for (i = 0; i < MAXBITS; i++)
 		t_free(&bits[i]);
 	in_play = false;
+	in_trace_a = false;
 }
 
 /* ---- trace (b): random churn ---- */
@@ -714,6 +769,52 @@ static void churn(uint64_t seed, struct churn_res *res)
 	}
 }
 
+/* ---- the latency table's rounds: how many frees scrub ---- */
+
+/*
+ * As protmem_bench's latency part: on a clean pool, allocate k buffers of
+ * one size (k = 16, or fewer so that they use at most half the pool), then
+ * free them in the same order. Returns how many of the k frees scrubbed
+ * their range (the latency table's free column moves with them).
+ */
+static int lat_frees(uint64_t size, int *k)
+{
+	uint64_t a[16], before;
+	int i, n = 16;
+
+	size = PAGE_UP(size);
+	if ((uint64_t)n * size > POOL_SIZE / 2)
+		n = (int)(POOL_SIZE / 2 / size);
+	sim_reset();
+	for (i = 0; i < n; i++)
+		if (!sim_alloc(size, &a[i]))
+			die("lat: alloc");
+	before = free_sync_bytes;
+	for (i = 0; i < n; i++)
+		sim_free(a[i], size);
+	*k = n;
+	return (int)((free_sync_bytes - before) / size);
+}
+
+static void lat_report(void)
+{
+	static const uint64_t sz[] = {
+		4 * KIB, 64 * KIB, MIB, 8 * MIB, NV12_1080P, NV12_4K,
+	};
+	uint64_t rate = scrub_rate;
+	size_t i;
+	int k, n;
+
+	scrub_rate = 0;	/* the round's frees come back to back */
+	printf("latency rounds, frees that scrub (of k):");
+	for (i = 0; i < sizeof(sz) / sizeof(sz[0]); i++) {
+		n = lat_frees(sz[i], &k);
+		printf(" %" PRIu64 " KiB %d/%d;", sz[i] / KIB, n, k);
+	}
+	printf("\n");
+	scrub_rate = rate;
+}
+
 /* ---- -P: host cost of the bench's scaling rounds, pmx only ---- */
 
 static double now_us(void)
@@ -780,9 +881,12 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 	int i, t;
 
 	sync_bytes = 0;
+	a_sync_bytes = 0;
+	free_sync_bytes = 0;
 	play_allocs = play_paid = 0;
 	memset(class_att, 0, sizeof(class_att));
 	memset(class_fail, 0, sizeof(class_fail));
+	play_frees = play_free_paid = 0;
 	for (i = 0; i < nseeds; i++) {
 		playback(seed0 + i, &pr);
 		churn(seed0 + i, &cr);
@@ -800,11 +904,14 @@ static void run(const char *label, uint64_t seed0, int nseeds, bool verbose)
 			       pr.bound_largest, cr.success[1]);
 	}
 	sync_mib = (double)sync_bytes / MIB / nseeds;
-	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f | %5.1f %% |\n",
+	printf("| %-22s | %6.1f | %4.0f / %4.0f | %3.0f | %5.1f %% | %5.1f %% (%4.1f %%) | %5.1f %% (%4.1f %%) | %7.0f | %5.1f %% | %7.0f | %5.1f %% | %7.0f |\n",
 	       label, fit / nseeds, bf / nseeds, bl / nseeds, pf / nseeds,
 	       succ[0] / nseeds, succ[1] / nseeds, bytes[1] / nseeds,
 	       succ[2] / nseeds, bytes[2] / nseeds, sync_mib,
-	       play_allocs ? 100.0 * play_paid / play_allocs : 0.0);
+	       play_allocs ? 100.0 * play_paid / play_allocs : 0.0,
+	       (double)free_sync_bytes / MIB / nseeds,
+	       play_frees ? 100.0 * play_free_paid / play_frees : 0.0,
+	       (double)a_sync_bytes / MIB / nseeds);
 	if (verbose) {
 		printf("  churn 95 %%, failed / attempted:");
 		for (t = 0; t < NCLASS; t++)
@@ -836,6 +943,18 @@ int main(int argc, char **argv)
 			retry = true;
 		else if (!strcmp(argv[i], "-T") && i + 1 < argc)
 			top_max = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-F") && i + 1 < argc)
+			free_wm = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-N"))
+			free_land = true;
+		else if (!strcmp(argv[i], "-Q") && i + 1 < argc)
+			free_ratio = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-N2"))
+			free_land = land_top = true;
+		else if (!strcmp(argv[i], "-H"))
+			scrub_order = PMX_SCRUB_HIGHEST;
+		else if (!strcmp(argv[i], "-E"))
+			scrub_order = PMX_SCRUB_ENDS;
 		else if (!strcmp(argv[i], "-P"))
 			scale = true;
 		else if (!strcmp(argv[i], "-M"))
@@ -847,7 +966,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-P] [-M [-G KIB] [-R KIB]] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-M [-G KIB] [-R KIB]] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
@@ -898,11 +1017,18 @@ int main(int argc, char **argv)
 	       locked ? ", scrubbed under the lock" :
 	       retry ? ", claimed while scrubbed, failures wait for it" :
 	       ", claimed while scrubbed (first fit on it waits)");
-	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB | (a) allocs paying |\n");
-	printf("|---|---|---|---|---|---|---|---|---|\n");
+	if (free_wm != S_INF)
+		printf("frees scrub their range when the dirty backlog would exceed %" PRIu64 " KiB\n",
+		       free_wm / KIB);
+	if (scrub_order)
+		printf("the scrubber takes %s\n", scrub_order == PMX_SCRUB_HIGHEST ?
+		       "the highest dirty memory first" : "from the two ends in turn");
+	printf("| allocator | 4K fit | bound free / run | play fails | churn 80 %% | churn 90 %% (bytes) | churn 95 %% (bytes) | sync MiB | (a) allocs paying | free-scrubbed MiB | (a) frees scrubbing | (a) sync MiB |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	kind = FIRST_FIT;
 	run("first fit (genalloc)", seed, nseeds, verbose);
 	kind = PMX;
+	lat_report();
 	for (tok = strtok_r(rates, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "inf")) {

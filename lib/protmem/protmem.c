@@ -424,8 +424,8 @@ static int protmem_state(const char *word)
  * "chunk PADDR+SIZE, N bytes allocated, free:", each followed by its
  * free extents "  START-END clean|dirty" (the rest of a chunk is in
  * buffers). A static pool's map ends with its lock and timing figures,
- * "lock ..." and "time ..." lines, and every map with the exporter's
- * "time ..." lines: none of them are extents.
+ * "lock ...", "time ..." and "bytes ..." lines, and every map with the
+ * exporter's "time ..." lines: none of them are extents.
  */
 int protmem_pool_map(int use_case, struct protmem_extent *ext, size_t max)
 {
@@ -458,7 +458,8 @@ int protmem_pool_map(int use_case, struct protmem_extent *ext, size_t max)
 	     line = strtok_r(NULL, "\n", &save)) {
 		uint64_t csize;
 
-		if (!strncmp(line, "lock ", 5) || !strncmp(line, "time ", 5))
+		if (!strncmp(line, "lock ", 5) || !strncmp(line, "time ", 5) ||
+		    !strncmp(line, "bytes ", 6))
 			continue;
 		if (!strncmp(line, "dynamic pool:", 13) ||
 		    !strncmp(line, "retired:", 8)) {

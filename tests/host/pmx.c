@@ -563,6 +563,49 @@ static void test_claimed(struct tap *t)
 	       "claimed: destroying the pool with a scrub in flight frees every node");
 }
 
+/* A free that scrubs its own range: pmx_free_claim(), pmx_next_fit_hits() */
+static void test_free_claim(struct tap *t)
+{
+	struct scrub_log log = { 0 };
+	u64 a = 0, b = 0, c = 0, d = 0;
+	struct pmx_pool p;
+
+	pmx_init(&p, BASE, 8 * G, G, false);
+	pmx_set_top_max(&p, 2 * G);
+	pmx_alloc(&p, G, 0, &a, NULL, NULL);		/* [7,8) */
+	pmx_alloc(&p, G, 0, &b, NULL, NULL);		/* [6,7) */
+	pmx_alloc(&p, 6 * G, 0, &c, NULL, NULL);	/* [0,6) */
+	tap_ok(t, !pmx_free_claim(&p, a, G) && p.scrubbing == G &&
+	       p.allocated == 7 * G && p.free == 0 && pmx_largest_free(&p) == G &&
+	       !pmx_check(&p),
+	       "free_claim: the range is no longer allocated, claimed, in its run");
+	tap_ok(t, pmx_next_fit_hits(&p, a, G) &&
+	       pmx_next_fit_hits(&p, a, 2 * G) == false,
+	       "next_fit_hits: the next buffer of its size lands on it; 2 granules fit nowhere");
+	tap_ok(t, pmx_alloc(&p, G, 0, &d, scrub_rec, &log) == -EBUSY &&
+	       !log.n && pmx_free(&p, a, G) == -EINVAL &&
+	       pmx_free_claim(&p, a, G) == -EINVAL && !pmx_check(&p),
+	       "free_claim: allocations wait for it, a second free is refused");
+	tap_ok(t, !pmx_put_clean(&p, a, G) &&
+	       !pmx_alloc(&p, G, 0, &d, scrub_rec, &log) && d == a && !log.n,
+	       "free_claim: scrubbed and put back clean, the next buffer takes it unscrubbed");
+	tap_ok(t, !pmx_free_claim(&p, b, G) && !pmx_put_dirty(&p, b, G) &&
+	       pool_is(&p, 0, G, 7 * G, 1) &&
+	       !pmx_alloc(&p, G, 0, &d, scrub_rec, &log) && log.n == 1 &&
+	       log.addr[0] == b,
+	       "free_claim: put back dirty (a failed scrub), the next taker scrubs it");
+	/* [0,6) freed by a large buffer: the lowest run, where large ones go */
+	tap_ok(t, !pmx_free_claim(&p, c, 6 * G) &&
+	       pmx_next_fit_hits(&p, c, 6 * G) &&
+	       !pmx_next_fit_hits(&p, c + 3 * G, 3 * G) &&
+	       pmx_next_fit_hits(&p, c + 4 * G, 2 * G) &&
+	       !pmx_next_fit_hits(&p, c + 4 * G, G),
+	       "next_fit_hits: large from the bottom, small from the top of a run");
+	tap_ok(t, !pmx_put_clean(&p, c, 6 * G) && pool_is(&p, 6 * G, 0, 2 * G, 1),
+	       "free_claim: counters right after the scrub");
+	pmx_destroy(&p);
+}
+
 static void test_walk(struct tap *t)
 {
 	struct pmx_pool p;
@@ -676,7 +719,10 @@ struct model {
 	int ntakes;
 	u64 rng;
 	u64 top_max;	/* the pool's: up to this from the top */
+	enum pmx_scrub_order order;	/* the pool's scrub order */
+	bool turn;	/* PMX_SCRUB_ENDS: the next take is from the bottom */
 	unsigned long n_alloc, n_nomem, n_busy, n_free, n_bad, n_take, n_put;
+	unsigned long n_claim, n_hits;
 };
 
 /* What went wrong, counted per property. */
@@ -688,7 +734,8 @@ enum {
 	F_EXTENTS,	/* extents differ from the model's maximal runs */
 	F_LARGEST,	/* pmx_largest_free() wrong */
 	F_CHECK,	/* pmx_check() failed */
-	F_TAKE,		/* take_dirty did not take from the lowest extent */
+	F_TAKE,		/* take_dirty did not take where its order says */
+	F_HITS,		/* next_fit_hits disagrees with the placement */
 	F_MAX
 };
 
@@ -700,7 +747,8 @@ static const char *const f_name[F_MAX] = {
 	"extents are the model's maximal same-state runs (merging exact)",
 	"largest_free (longest free run) matches the model every time",
 	"pmx_check() passes after every operation",
-	"take_dirty takes the start of the lowest dirty extent",
+	"take_dirty takes where the scrub order says (lowest start, highest end, in turn)",
+	"next_fit_hits says whether the next allocation of a size lands on a range",
 };
 
 static unsigned long fails[F_MAX];
@@ -942,6 +990,45 @@ static void op_alloc(struct model *m, struct pmx_pool *p, unsigned long op,
 	m->nallocs++;
 }
 
+/*
+ * A free that scrubs its range (the static pool's dirty throttling): the
+ * range comes back claimed, pmx_next_fit_hits() must agree with the
+ * placement of the next allocation of its size, then it is scrubbed later
+ * (op_put) or, half the time, given back dirty at once.
+ */
+static void op_free_claim(struct model *m, struct pmx_pool *p,
+			  unsigned long op, bool inject, int k)
+{
+	struct range r = m->allocs[k];
+	u64 a;
+	bool hit;
+	int ret;
+
+	ret = pmx_free_claim(p, r.addr, r.len - rnd_below(m, G));
+	if (ret == -ENOMEM && inject)
+		return;
+	if (ret) {
+		fail(F_RESULT, op, "free_claim of an allocation failed");
+		return;
+	}
+	m->n_claim++;
+	model_set(m, r.addr, r.len, M_SCRUB);
+	m->allocs[k] = m->allocs[--m->nallocs];
+	a = model_place(m, (int)(r.len / G));
+	hit = a && a < r.addr + r.len && r.addr < a + r.len;
+	if (pmx_next_fit_hits(p, r.addr, r.len) != hit)
+		fail(F_HITS, op, "next_fit_hits: wrong answer");
+	m->n_hits += hit;
+	if (rnd_below(m, 2)) {
+		if (pmx_put_dirty(p, r.addr, r.len))
+			fail(F_RESULT, op, "put_dirty of a claimed free failed");
+		else
+			model_set(m, r.addr, r.len, M_DIRTY);
+		return;
+	}
+	m->takes[m->ntakes++] = r;
+}
+
 static void op_free(struct model *m, struct pmx_pool *p, unsigned long op,
 		    bool inject)
 {
@@ -952,6 +1039,10 @@ static void op_free(struct model *m, struct pmx_pool *p, unsigned long op,
 		return;
 	k = (int)rnd_below(m, m->nallocs);
 	r = m->allocs[k];
+	if (!rnd_below(m, 3)) {
+		op_free_claim(m, p, op, inject, k);
+		return;
+	}
 	/* Any size that rounds up to the allocated one will do. */
 	ret = pmx_free(p, r.addr, r.len - rnd_below(m, G));
 	if (ret == -ENOMEM && inject)
@@ -1031,12 +1122,25 @@ static void op_take(struct model *m, struct pmx_pool *p, unsigned long op,
 	bool dirty = false;
 	int i, ret;
 
+	bool high = m->order == PMX_SCRUB_HIGHEST ||
+		    (m->order == PMX_SCRUB_ENDS && !m->turn);
+	u64 want = 0;
+
 	for (i = 0; i < NG; i++) {
 		if (m->st[i] != M_DIRTY)
 			continue;
 		dirty = true;
 		big = model_dirty_run(m, i);	/* the lowest dirty extent */
+		want = MBASE + (u64)i * G;
 		break;
+	}
+	if (dirty && high) {
+		/* The end of the highest dirty extent */
+		for (i = NG - 1; m->st[i] != M_DIRTY; i--)
+			;
+		for (big = 0; i >= 0 && m->st[i] == M_DIRTY; i--)
+			big += G;
+		want = MBASE + (u64)(i + 1) * G + big - min(big, ml);
 	}
 	ret = pmx_take_dirty(p, max_len, &a, &l);
 	if (ret == -ENOMEM && inject)
@@ -1048,18 +1152,19 @@ static void op_take(struct model *m, struct pmx_pool *p, unsigned long op,
 	if (ret)
 		return;
 	if (a < MBASE || a % G || a - MBASE >= NG * G ||
-	    m->st[gidx(a)] != M_DIRTY ||
-	    (gidx(a) && m->st[gidx(a) - 1] == M_DIRTY)) {
-		fail(F_TAKE, op, "take_dirty: not the start of a dirty extent");
+	    m->st[gidx(a)] != M_DIRTY) {
+		fail(F_TAKE, op, "take_dirty: not in a dirty extent");
 		return;
 	}
 	run = model_dirty_run(m, gidx(a));
-	if (run != big || l != min(run, ml))
-		fail(F_TAKE, op, "take_dirty: not the lowest, or wrong length");
+	if (a != want || l != min(big, ml))
+		fail(F_TAKE, op, "take_dirty: not where its order says, or wrong length");
 	if (l > run) {
 		fail(F_PLACE, op, "take_dirty: beyond the dirty extent");
 		return;
 	}
+	if (m->order == PMX_SCRUB_ENDS)
+		m->turn = !m->turn;
 	m->n_take++;
 	model_set(m, a, l, M_SCRUB);
 	m->takes[m->ntakes].addr = a;
@@ -1090,7 +1195,7 @@ static void op_put(struct model *m, struct pmx_pool *p, unsigned long op,
 }
 
 static void test_model(struct tap *t, u64 seed, unsigned long ops,
-		       u64 top_max)
+		       u64 top_max, enum pmx_scrub_order order)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned long op, injected = 0;
@@ -1098,17 +1203,19 @@ static void test_model(struct tap *t, u64 seed, unsigned long ops,
 	u64 r, a, l;
 	int i, ret;
 
-	tap_diag("model check: seed %" PRIu64 ", %lu ops, %d granules, top_max %" PRIu64 " granules",
-		 seed, ops, NG, top_max / G);
+	tap_diag("model check: seed %" PRIu64 ", %lu ops, %d granules, top_max %" PRIu64 " granules, scrub order %d",
+		 seed, ops, NG, top_max / G, order);
 	m->rng = seed ? seed : 1;
 	m->top_max = top_max;
+	m->order = order;
 	memset(fails, 0, sizeof(fails));
 	ret = pmx_init(&p, MBASE, NG * G, G, rnd_below(m, 2));
 	pmx_set_top_max(&p, top_max);
+	pmx_set_scrub_order(&p, order);
 	for (i = 0; i < NG; i++)
 		m->st[i] = p.dirty ? M_DIRTY : M_CLEAN;
-	tap_ok(t, !ret, "model (top_max %" PRIu64 "): pool initialized",
-	       top_max / G);
+	tap_ok(t, !ret, "model (top_max %" PRIu64 ", scrub order %d): pool initialized",
+	       top_max / G, order);
 
 	for (op = 0; op < ops; op++) {
 		bool inject = rnd_below(m, 100) < 3;
@@ -1135,6 +1242,8 @@ static void test_model(struct tap *t, u64 seed, unsigned long ops,
 		 m->n_alloc, m->n_nomem, m->n_busy, m->n_free, m->n_bad);
 	tap_diag("model check: %lu takes, %lu puts, %lu ops with kmalloc failing",
 		 m->n_take, m->n_put, injected);
+	tap_diag("model check: %lu frees claimed, %lu of them where the next buffer lands",
+		 m->n_claim, m->n_hits);
 	for (i = 0; i < F_MAX; i++)
 		tap_ok(t, !fails[i], "model: %s", f_name[i]);
 
@@ -1178,12 +1287,15 @@ int main(int argc, char **argv)
 	test_bad_free(&t);
 	test_scrubber(&t);
 	test_claimed(&t);
+	test_free_claim(&t);
 	test_largest(&t);
 	test_fragmentation(&t);
 	test_walk(&t);
 	test_align_scan(&t);
 	test_kmalloc_failure(&t);
-	test_model(&t, seed, ops, 0);
-	test_model(&t, seed, ops, 8 * G);
+	test_model(&t, seed, ops, 0, PMX_SCRUB_LOWEST);
+	test_model(&t, seed, ops, 8 * G, PMX_SCRUB_LOWEST);
+	test_model(&t, seed, ops, 8 * G, PMX_SCRUB_ENDS);
+	test_model(&t, seed, ops, 8 * G, PMX_SCRUB_HIGHEST);
 	return tap_done(&t);
 }

@@ -14,10 +14,19 @@
  *    No scrub runs under the pool lock: the scrubber claims a dirty range
  *    (pmx_take_dirty()), drops the lock, scrubs, and retakes the lock only
  *    to mark it clean; an allocation takes its range, drops the lock and
- *    scrubs the dirty pieces it took. Frees never wait for a scrub; an
- *    allocation waits only for a scrub of memory it is about to get (the
- *    range it would take covers the claimed range, pmx_alloc() says
- *    -EBUSY).
+ *    scrubs the dirty pieces it took. Frees never wait for a scrub they
+ *    did not ask for; an allocation waits only for a scrub of memory it is
+ *    about to get (the range it would take covers the claimed range,
+ *    pmx_alloc() says -EBUSY).
+ *    Dirty throttling: a free scrubs the range it frees itself, the same
+ *    way (claimed with pmx_free_claim(), scrubbed without the lock, put
+ *    back clean), when the next buffer of its size (or, for a small
+ *    buffer, of TEE_PROTMEM_TOP_MAX bytes) would land on it, or when the
+ *    scrubber is behind: more of the free memory is dirty than clean. The
+ *    producer of the dirt pays where the next allocation would otherwise
+ *    pay (a video player frees a buffer and allocates the next at once);
+ *    a burst of frees that nothing reuses stays for the background
+ *    (docs/tee-protmem.md, docs/bench.md).
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -129,6 +138,8 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @scrub_bg:	bytes scrubbed by @scrub_work
  * @scrub_sync:	bytes scrubbed on the allocation path (pmx) or when freed
  *		(genalloc)
+ * @scrub_free:	bytes pmx's throttled frees scrubbed (sysfs scrubbed_sync
+ *		shows the sum of both)
  * @retired:	bytes kept out of the pool for good: genalloc ranges whose
  *		scrub failed, ranges the secure world would not release
  * @scrub_gen:	bumped when the scrubber puts a claimed range back
@@ -139,6 +150,7 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @t_scrub_bg:	time of the background scrubs (outside @lock)
  * @t_release:	time of @ops->release on the free path (outside @lock)
  * @t_busy:	time allocations waited for a claimed range (-EBUSY)
+ * @t_scrub_free: time of the scrubs done by throttled frees (outside @lock)
  * @kick_n:	frees that woke the scrubber (after dropping @lock: atomic)
  * @kick_ns:	time those queue_work() calls took, ns (atomic)
  * @scrub_wq:	allocations waiting for @scrub_gen to change
@@ -158,6 +170,7 @@ struct tee_protmem_static_pool {
 	u64 used;
 	u64 scrub_bg;
 	u64 scrub_sync;
+	u64 scrub_free;
 	u64 retired;
 	u64 scrub_gen;
 	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
@@ -167,6 +180,7 @@ struct tee_protmem_static_pool {
 	struct tee_protmem_time_stat t_scrub_bg;
 	struct tee_protmem_time_stat t_release;
 	struct tee_protmem_time_stat t_busy;
+	struct tee_protmem_time_stat t_scrub_free;
 	atomic64_t kick_n;
 	atomic64_t kick_ns;
 	wait_queue_head_t scrub_wq;
@@ -418,11 +432,48 @@ bool tee_protmem_buffer_in(const struct tee_protmem_backend_ops *ops,
 	return false;
 }
 
+/*
+ * pmx: scrub a claimed range without the pool lock (no allocation gets it,
+ * no free touches it), then retake the lock as @who to give it back: clean,
+ * its bytes added to @bytes, or dirty if the secure world failed (scrubbed
+ * later, by the scrubber or the allocation that takes it, never handed out
+ * as it is). Wakes the allocations waiting for a claimed range.
+ * Return: the scrub's error.
+ */
+static int tee_protmem_scrub_claimed(struct tee_protmem_static_pool *sp,
+				     enum tee_protmem_lock_user who,
+				     u64 addr, u64 len,
+				     struct tee_protmem_time_stat *t,
+				     u64 *bytes)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	ret = sp->ops->scrub(sp->priv, addr, len);
+	t0 = ktime_get_ns() - t0;
+	tee_protmem_lock(sp, who);
+	tee_protmem_time_add(t, t0);
+	if (ret) {
+		WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
+	} else {
+		WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
+		*bytes += len;
+	}
+	/* Read without the lock by allocations waiting for it */
+	WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
+	tee_protmem_unlock(sp);
+	wake_up_all(&sp->scrub_wq);
+	if (ret)
+		pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
+				   len, ret);
+	return ret;
+}
+
 static void tee_protmem_scrub_worker(struct work_struct *work)
 {
 	struct tee_protmem_static_pool *sp =
 		container_of(work, struct tee_protmem_static_pool, scrub_work);
-	u64 addr, len, t0, t;
+	u64 addr, len;
 	int ret;
 
 	for (;;) {
@@ -432,32 +483,14 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 		tee_protmem_unlock(sp);
 		if (ret)
 			break;
-		/* Claimed: no allocation gets it, no free touches it */
-		t0 = ktime_get_ns();
-		ret = sp->ops->scrub(sp->priv, addr, len);
-		t = ktime_get_ns() - t0;
-		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
-		tee_protmem_time_add(&sp->t_scrub_bg, t);
-		if (ret) {
-			/*
-			 * Back as dirty, never as clean. Stop here: the next
-			 * free retries, and an allocation that needs the
-			 * range scrubs it itself.
-			 */
-			WARN_ON(pmx_put_dirty(&sp->pmx, addr, len));
-		} else {
-			WARN_ON(pmx_put_clean(&sp->pmx, addr, len));
-			sp->scrub_bg += len;
-		}
-		/* Read without the lock by allocations waiting for it */
-		WRITE_ONCE(sp->scrub_gen, sp->scrub_gen + 1);
-		tee_protmem_unlock(sp);
-		wake_up_all(&sp->scrub_wq);
-		if (ret) {
-			pr_err_ratelimited("tee: scrub of %#llx bytes failed: %d\n",
-					   len, ret);
+		/*
+		 * On failure stop here: the next free retries, and an
+		 * allocation that needs the range scrubs it itself.
+		 */
+		if (tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_SCRUB, addr,
+					      len, &sp->t_scrub_bg,
+					      &sp->scrub_bg))
 			break;
-		}
 		cond_resched();
 	}
 }
@@ -543,6 +576,29 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 }
 
 /*
+ * pmx: dirty throttling. With the pool lock held, give back a freed range
+ * claimed and decide whether this free scrubs it: when the next
+ * allocation of its size, or for a small buffer of the largest small
+ * size, would land on it, or when more free memory is dirty than clean
+ * (the scrubber is behind). Return: true if the caller scrubs it (it stays
+ * claimed), false if it went back dirty for the scrubber.
+ */
+static bool tee_protmem_free_claims(struct tee_protmem_static_pool *sp,
+				    phys_addr_t paddr, size_t size)
+{
+	struct pmx_pool *p = &sp->pmx;
+
+	if (WARN_ON(pmx_free_claim(p, paddr, size)))
+		return false;
+	if (p->dirty + p->scrubbing > p->clean ||
+	    pmx_next_fit_hits(p, paddr, size) ||
+	    (size <= p->top_max && pmx_next_fit_hits(p, paddr, p->top_max)))
+		return true;
+	WARN_ON(pmx_put_dirty(p, paddr, size));
+	return false;
+}
+
+/*
  * A range leaves its buffer: back to the allocator, to be scrubbed.
  * @release_ns: how long the secure world took to forget the buffer (a
  * free), or 0 (an allocation that could not hand the range out).
@@ -551,6 +607,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 				   phys_addr_t paddr, size_t size,
 				   u64 release_ns)
 {
+	bool scrub;
 	u64 t0;
 	int ret;
 
@@ -576,9 +633,12 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	tee_protmem_lock(sp, TEE_PROTMEM_LK_FREE);
 	if (release_ns)
 		tee_protmem_time_add(&sp->t_release, release_ns);
-	WARN_ON(pmx_free(&sp->pmx, paddr, size));
 	sp->used -= size;
+	scrub = tee_protmem_free_claims(sp, paddr, size);
 	tee_protmem_unlock(sp);
+	if (scrub)
+		tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr, size,
+					  &sp->t_scrub_free, &sp->scrub_free);
 	/* Timed: waking an idle scrubber is most of a free (docs/bench.md) */
 	t0 = ktime_get_ns();
 	queue_work(system_unbound_wq, &sp->scrub_work);
@@ -677,7 +737,7 @@ static void tee_protmem_static_stats(struct tee_protmem_pool *pool,
 		st->largest = pmx_largest_free(&sp->pmx);
 	}
 	st->scrub_bg = sp->scrub_bg;
-	st->scrub_sync = sp->scrub_sync;
+	st->scrub_sync = sp->scrub_sync + sp->scrub_free;
 	tee_protmem_unlock(sp);
 }
 
@@ -710,8 +770,9 @@ static int tee_protmem_map_extent(void *ctx, u64 start, u64 len, bool dirty)
 
 /*
  * Lock and timing statistics, one line each, for the benchmark: "lock
- * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>" and "time
- * <step> n <n> ns <total> <max>". The line being printed holds the lock
+ * <user> n <n> wait_ns <total> <max> hold_ns <total> <max>", "time
+ * <step> n <n> ns <total> <max>" and "bytes scrub_free <bytes>" (what
+ * throttled frees scrubbed). The line being printed holds the lock
  * (its own hold is not counted yet).
  */
 static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
@@ -719,9 +780,10 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 {
 	const struct tee_protmem_time_stat *t[] = {
 		&sp->t_scrub_sync, &sp->t_scrub_bg, &sp->t_release, &sp->t_busy,
+		&sp->t_scrub_free,
 	};
 	static const char * const tname[] = {
-		"scrub_sync", "scrub_bg", "release", "busy_wait",
+		"scrub_sync", "scrub_bg", "release", "busy_wait", "scrub_free",
 	};
 	const struct tee_protmem_lock_stat *st;
 	int i;
@@ -735,6 +797,7 @@ static void tee_protmem_show_timing(struct tee_protmem_static_pool *sp,
 	for (i = 0; i < ARRAY_SIZE(t); i++)
 		seq_printf(m, "time %s n %llu ns %llu %llu\n", tname[i],
 			   t[i]->n, t[i]->ns, t[i]->max);
+	seq_printf(m, "bytes scrub_free %llu\n", sp->scrub_free);
 	seq_printf(m, "time kick n %lld ns %lld 0\n",
 		   atomic64_read(&sp->kick_n), atomic64_read(&sp->kick_ns));
 }
@@ -848,6 +911,8 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 		if (ret)
 			goto err;
 		pmx_set_top_max(&sp->pmx, TEE_PROTMEM_TOP_MAX);
+		/* Small buffers come from the top, large ones from the bottom */
+		pmx_set_scrub_order(&sp->pmx, PMX_SCRUB_ENDS);
 		break;
 	case TEE_PROTMEM_ALLOC_GENALLOC:
 		ret = -ENOMEM;

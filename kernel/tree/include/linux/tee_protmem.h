@@ -52,8 +52,8 @@ enum tee_dma_heap_id {
  * @dirty:	free bytes not yet scrubbed
  * @largest:	largest free extent in bytes
  * @scrub_bg:	bytes scrubbed by the background scrubber
- * @scrub_sync:	bytes scrubbed synchronously: on the allocation path (pmx)
- *		or when freed (genalloc)
+ * @scrub_sync:	bytes scrubbed synchronously: on the allocation path (pmx),
+ *		or when freed (genalloc; pmx's throttled frees)
  */
 struct tee_protmem_pool_stats {
 	u64 size;

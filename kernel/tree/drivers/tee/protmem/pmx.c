@@ -41,9 +41,13 @@
  * (120 of 121 4K frames at the resolution switches against first fit's 113;
  * best fit over clean extents first fragmented the pool whenever the
  * scrubber lagged). A background scrubber moves DIRTY
- * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), lowest first,
- * where the next allocations go, so allocations normally do not pay for
- * scrubbing. A claimed range stays part of its run: an allocation whose
+ * memory to CLEAN with pmx_take_dirty() and pmx_put_clean(), from where the
+ * next allocations go (the lowest, the highest, or the two ends in turn:
+ * pmx_set_scrub_order()), so allocations normally do not pay for
+ * scrubbing. A free that scrubs its own range (the static pool's dirty
+ * throttling) gives it back claimed with pmx_free_claim();
+ * pmx_next_fit_hits() tells it whether the next allocation of a size
+ * would land there. A claimed range stays part of its run: an allocation whose
  * first fit covers it gets -EBUSY and waits rather than being placed
  * elsewhere (placing around it fragmented the pool, docs/bench.md).
  *
@@ -56,7 +60,8 @@
  *                          address, else the lowest run certain to hold it
  *                          (length >= size + align - granule), else a walk
  *                          of the extents, O(n)
- *   pmx_free()             O(log n)
+ *   pmx_free()             O(log n); pmx_free_claim() too
+ *   pmx_next_fit_hits()    O(log n)
  *   pmx_take_dirty()       O(log n)
  *   pmx_put_clean()        O(log n)
  *   pmx_largest_free()     O(1), the longest run
@@ -372,6 +377,21 @@ static bool pmx_range_ok(const struct pmx_pool *p, u64 addr, u64 len)
 	return len <= p->size - (addr - p->base);
 }
 
+/* A node of its own for [@addr, @addr + @len) with @state: 0 or -ENOMEM */
+static int pmx_add_extent(struct pmx_pool *p, u64 addr, u64 len,
+			  enum pmx_state state)
+{
+	struct pmx_extent *e = pmx_node_get(p);
+
+	if (!e)
+		return -ENOMEM;
+	e->start = addr;
+	e->len = len;
+	e->state = state;
+	pmx_link(p, e);
+	return 0;
+}
+
 /*
  * Return [@addr, @addr + @len) to free space with @state, merging with
  * neighbours of the same state. Refuses a range that overlaps free space.
@@ -380,7 +400,7 @@ static int pmx_insert(struct pmx_pool *p, u64 addr, u64 len,
 		      enum pmx_state state)
 {
 	struct pmx_extent *prev = pmx_below(p, addr + len);
-	struct pmx_extent *next, *left = NULL, *right = NULL, *e;
+	struct pmx_extent *next, *left = NULL, *right = NULL;
 
 	if (prev && pmx_end(prev) > addr)
 		return -EINVAL;
@@ -399,14 +419,8 @@ static int pmx_insert(struct pmx_pool *p, u64 addr, u64 len,
 		pmx_resize(left, left->start, left->len + len);
 	} else if (right) {
 		pmx_resize(right, addr, right->len + len);
-	} else {
-		e = pmx_node_get(p);
-		if (!e)
-			return -ENOMEM;
-		e->start = addr;
-		e->len = len;
-		e->state = state;
-		pmx_link(p, e);
+	} else if (pmx_add_extent(p, addr, len, state)) {
+		return -ENOMEM;
 	}
 	pmx_count(p, state, len, true);
 	return 0;
@@ -446,6 +460,11 @@ int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty)
 void pmx_set_top_max(struct pmx_pool *p, u64 top_max)
 {
 	p->top_max = top_max;
+}
+
+void pmx_set_scrub_order(struct pmx_pool *p, enum pmx_scrub_order order)
+{
+	p->scrub_order = order;
 }
 
 void pmx_destroy(struct pmx_pool *p)
@@ -698,43 +717,85 @@ out:
 	return ret;
 }
 
-int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
+/* Round a range being freed as pmx_alloc() did; false if it is no range */
+static bool pmx_free_ok(const struct pmx_pool *p, u64 addr, u64 *size)
 {
 	u64 mask = p->granule - 1;
-	int ret;
 
-	if (check_add_overflow(size, mask, &size))
-		return -EINVAL;
-	size &= ~mask;
-	if (!pmx_range_ok(p, addr, size) || size > p->allocated)
-		return -EINVAL;
-	ret = pmx_insert(p, addr, size, PMX_DIRTY);
-	if (ret)
-		return ret;
+	if (check_add_overflow(*size, mask, size))
+		return false;
+	*size &= ~mask;
+	return pmx_range_ok(p, addr, *size) && *size <= p->allocated;
+}
+
+/* A range freed: no longer allocated */
+static void pmx_freed(struct pmx_pool *p, u64 size)
+{
 	p->allocated -= size;
 	if (p->nr_out)
 		p->nr_out--;
 	pmx_trim(p);
+}
+
+int pmx_free(struct pmx_pool *p, u64 addr, u64 size)
+{
+	int ret;
+
+	if (!pmx_free_ok(p, addr, &size))
+		return -EINVAL;
+	ret = pmx_insert(p, addr, size, PMX_DIRTY);
+	if (ret)
+		return ret;
+	pmx_freed(p, size);
 	return 0;
 }
 
-/* The lowest DIRTY extent, or NULL. O(log n). */
-static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
+int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size)
+{
+	struct pmx_extent *prev;
+
+	if (!pmx_free_ok(p, addr, &size))
+		return -EINVAL;
+	prev = pmx_below(p, addr + size);
+	if (prev && pmx_end(prev) > addr)
+		return -EINVAL;
+	/* A claimed range is never merged: one node, the range's spare */
+	if (pmx_add_extent(p, addr, size, PMX_CLAIMED))
+		return -ENOMEM;
+	p->scrubbing += size;
+	pmx_freed(p, size);
+	return 0;
+}
+
+bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size)
+{
+	bool high = size <= p->top_max;
+	u64 edge, a;
+
+	if (!size || size > pmx_largest_free(p) ||
+	    !pmx_run_find(p, size, high, &edge))
+		return false;
+	a = high ? edge - size : edge;
+	return a < addr + size && addr < a + size;
+}
+
+/* The highest (@high) or lowest DIRTY extent, or NULL. O(log n). */
+static struct pmx_extent *pmx_dirty_end(const struct pmx_pool *p, bool high)
 {
 	struct rb_node *n = p->by_addr.rb_node;
-	const struct pmx_extent *l;
+	const struct pmx_extent *near;
 	struct pmx_extent *e;
 
 	while (n) {
 		e = pmx_addr_entry(n);
-		l = pmx_addr_entry(n->rb_left);
-		if (l && l->sub.dirty) {
-			n = n->rb_left;
+		near = pmx_addr_entry(high ? n->rb_right : n->rb_left);
+		if (near && near->sub.dirty) {
+			n = high ? n->rb_right : n->rb_left;
 			continue;
 		}
 		if (e->state == PMX_DIRTY)
 			return e;
-		n = n->rb_right;
+		n = high ? n->rb_left : n->rb_right;
 	}
 	return NULL;
 }
@@ -742,6 +803,7 @@ static struct pmx_extent *pmx_lowest_dirty(const struct pmx_pool *p)
 int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 {
 	struct pmx_extent *e, *t;
+	bool high;
 	u64 take;
 
 	max_len &= ~(p->granule - 1);
@@ -749,29 +811,44 @@ int pmx_take_dirty(struct pmx_pool *p, u64 max_len, u64 *addr, u64 *len)
 		return -EINVAL;
 	if (!p->dirty)
 		return -ENOENT;
-	e = pmx_lowest_dirty(p);
+	high = p->scrub_order == PMX_SCRUB_HIGHEST ||
+	       (p->scrub_order == PMX_SCRUB_ENDS && !p->scrub_turn);
+	e = pmx_dirty_end(p, high);
 	take = min(e->len, max_len);
 	if (take < e->len) {
 		/*
 		 * The rest stays dirty, in a node of its own; not one of
-		 * the spares that pmx_free() relies on.
+		 * the spares that pmx_free() relies on. Taking from the
+		 * top, the claimed part is the new node.
 		 */
 		if (pmx_reserve(p, p->nr_out + 1)) {
 			pmx_trim(p);
 			return -ENOMEM;
 		}
 		t = pmx_spare_pop(p);
-		t->start = e->start + take;
-		t->len = e->len - take;
-		t->state = PMX_DIRTY;
-		e->state = PMX_CLAIMED;
-		pmx_resize(e, e->start, take);
-		pmx_link(p, t);
+		if (high) {
+			t->start = pmx_end(e) - take;
+			t->len = take;
+			t->state = PMX_CLAIMED;
+			pmx_resize(e, e->start, e->len - take);
+			pmx_link(p, t);
+			e = t;
+		} else {
+			t->start = e->start + take;
+			t->len = e->len - take;
+			t->state = PMX_DIRTY;
+			e->state = PMX_CLAIMED;
+			pmx_resize(e, e->start, take);
+			pmx_link(p, t);
+		}
 	} else {
 		e->state = PMX_CLAIMED;
 		pmx_runs_cb_propagate(&e->by_addr, NULL);
 	}
 	pmx_count(p, PMX_DIRTY, take, false);
+	/* The ends in turn: the next take is from the other end */
+	if (p->scrub_order == PMX_SCRUB_ENDS)
+		p->scrub_turn = !p->scrub_turn;
 	p->scrubbing += take;
 	*addr = e->start;
 	*len = take;

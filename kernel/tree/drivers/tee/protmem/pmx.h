@@ -14,6 +14,20 @@
 struct pmx_extent;
 
 /**
+ * enum pmx_scrub_order - where pmx_take_dirty() takes dirty memory from
+ * @PMX_SCRUB_LOWEST:  the start of the lowest dirty extent (the default)
+ * @PMX_SCRUB_HIGHEST: the end of the highest dirty extent
+ * @PMX_SCRUB_ENDS:    the two in turn, the highest first: where two-ended
+ *                     placement puts the next small and the next large
+ *                     buffer
+ */
+enum pmx_scrub_order {
+	PMX_SCRUB_LOWEST,
+	PMX_SCRUB_HIGHEST,
+	PMX_SCRUB_ENDS,
+};
+
+/**
  * struct pmx_pool - one carveout managed as free extents
  * @base:          first byte of the managed range
  * @size:          bytes in the managed range
@@ -36,6 +50,9 @@ struct pmx_extent;
  *                 are placed from the top of the pool, larger ones from the
  *                 bottom; 0 (pmx_init()'s default): all from the bottom.
  *                 Set with pmx_set_top_max()
+ * @scrub_order:   where pmx_take_dirty() takes from
+ *                 (pmx_set_scrub_order())
+ * @scrub_turn:    with %PMX_SCRUB_ENDS, the next take is from the bottom
  *
  * All fields are read-only for the caller; read them under the caller's lock.
  * @size == @free + @allocated + @scrubbing at all times.
@@ -55,6 +72,8 @@ struct pmx_pool {
 	struct rb_root by_addr;
 	struct pmx_extent *spare;
 	u64 top_max;
+	enum pmx_scrub_order scrub_order;
+	bool scrub_turn;
 };
 
 /**
@@ -88,6 +107,15 @@ int pmx_init(struct pmx_pool *p, u64 base, u64 size, u64 granule, bool dirty);
  * lock like every other call.
  */
 void pmx_set_top_max(struct pmx_pool *p, u64 top_max);
+
+/**
+ * pmx_set_scrub_order() - choose where pmx_take_dirty() takes from
+ * @p:     pool
+ * @order: enum pmx_scrub_order
+ *
+ * Call it under the caller's lock like every other call.
+ */
+void pmx_set_scrub_order(struct pmx_pool *p, enum pmx_scrub_order order);
 
 /**
  * pmx_destroy() - free every node of a pool
@@ -155,6 +183,41 @@ int pmx_alloc(struct pmx_pool *p, u64 size, u64 align, u64 *addr,
 int pmx_free(struct pmx_pool *p, u64 addr, u64 size);
 
 /**
+ * pmx_free_claim() - give back an allocated range, claimed for scrubbing
+ * @p:    pool
+ * @addr: first byte, as returned by pmx_alloc()
+ * @size: bytes, as passed to pmx_alloc()
+ *
+ * As pmx_free(), but the range comes back CLAIMED, as if pmx_take_dirty()
+ * had just taken it: the caller scrubs it without its lock and gives it
+ * back with pmx_put_clean() (or pmx_put_dirty() if the scrub failed).
+ * Meanwhile it counts in its run, pmx_alloc() refuses to hand it out
+ * (-EBUSY) and it is never merged. For a free that scrubs its own memory.
+ *
+ * Context: process context, may sleep (GFP_KERNEL, only after misuse).
+ * Return: as pmx_free(); claiming exactly what pmx_alloc() returned never
+ * fails.
+ */
+int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size);
+
+/**
+ * pmx_next_fit_hits() - would the next allocation of a size land on a range?
+ * @p:    pool
+ * @addr: first byte of the range
+ * @size: its bytes, granule aligned
+ *
+ * Places a granule-aligned request of @size bytes as pmx_alloc() does over
+ * runs (two-ended fit, claimed ranges counting in their runs, clean-first
+ * ignored) without taking it, and says whether that range would overlap
+ * [@addr, @addr + @size). After pmx_free_claim() of a range: is the range
+ * just freed where the next buffer of its size goes? O(log n); changes
+ * nothing.
+ *
+ * Return: true if it would overlap.
+ */
+bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size);
+
+/**
  * pmx_take_dirty() - claim dirty memory for scrubbing
  * @p:       pool
  * @max_len: most bytes to take; rounded down to the granule
@@ -162,7 +225,8 @@ int pmx_free(struct pmx_pool *p, u64 addr, u64 size);
  * @len:     out: bytes taken (<= @max_len)
  *
  * Claims the start of the lowest-address DIRTY extent, where the next
- * first-fit allocations are likely to go. The range is neither free nor
+ * first-fit allocations are likely to go, or the end of the highest one, or
+ * the two in turn (pmx_set_scrub_order()). The range is neither free nor
  * allocated until pmx_put_clean() or pmx_put_dirty() gives it back: it
  * stays in the address tree as CLAIMED, so it still counts in its run
  * (pmx_largest_free()), pmx_alloc() refuses to hand it out (-EBUSY) and

@@ -566,6 +566,96 @@ static void pmx_test_claimed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pmx_check(p), 0);
 }
 
+/*
+ * A free that scrubs its own range (the static pool's dirty throttling):
+ * pmx_free_claim() gives it back claimed; pmx_next_fit_hits() says whether
+ * the next buffer of a size lands on it; once put back clean, the next
+ * buffer takes it without a scrub, and put back dirty (the scrub failed),
+ * the next taker scrubs it: no byte is lost or handed out unscrubbed.
+ */
+static void pmx_test_free_claim(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	struct pmx_pool *p = &c->p;
+	u64 a = 0, b = 0, d = 0, big = 0;
+
+	pmx_test_pool(test, 0, 8, false);
+	pmx_set_top_max(p, 2 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &a, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &b, NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, 6 * PMX_G, 0, &big, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, a, PMX_BASE + 7 * PMX_G);
+
+	KUNIT_ASSERT_EQ(test, pmx_free_claim(p, a, PMX_G), 0);
+	KUNIT_EXPECT_EQ(test, p->scrubbing, PMX_G);
+	KUNIT_EXPECT_EQ(test, p->allocated, 7 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_largest_free(p), PMX_G);
+	KUNIT_EXPECT_TRUE(test, pmx_next_fit_hits(p, a, PMX_G));
+	KUNIT_EXPECT_FALSE(test, pmx_next_fit_hits(p, a, 2 * PMX_G));
+	KUNIT_EXPECT_EQ(test, pmx_alloc(p, PMX_G, 0, &d, pmx_test_scrub, c),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, pmx_free(p, a, PMX_G), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pmx_free_claim(p, a, PMX_G), -EINVAL);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, a, PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &d, pmx_test_scrub, c), 0);
+	KUNIT_EXPECT_EQ(test, d, a);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 0);
+
+	KUNIT_ASSERT_EQ(test, pmx_free_claim(p, b, PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_put_dirty(p, b, PMX_G), 0);
+	pmx_test_expect(test, p, 0, PMX_G, 7 * PMX_G, 1);
+	KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &d, pmx_test_scrub, c), 0);
+	KUNIT_EXPECT_EQ(test, d, b);
+	KUNIT_EXPECT_EQ(test, c->nscrub, 1);
+	KUNIT_EXPECT_EQ(test, c->scrub_addr[0], b);
+
+	/* A large buffer's range: the lowest run, where large ones go */
+	KUNIT_ASSERT_EQ(test, pmx_free_claim(p, big, 6 * PMX_G), 0);
+	KUNIT_EXPECT_TRUE(test, pmx_next_fit_hits(p, big, 6 * PMX_G));
+	KUNIT_EXPECT_FALSE(test, pmx_next_fit_hits(p, big + 3 * PMX_G,
+						   3 * PMX_G));
+	KUNIT_EXPECT_TRUE(test, pmx_next_fit_hits(p, big + 4 * PMX_G,
+						  2 * PMX_G));
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, big, 6 * PMX_G), 0);
+	pmx_test_expect(test, p, 6 * PMX_G, 0, 2 * PMX_G, 1);
+}
+
+/* The scrubber's order: the top of the highest dirty extent, or the ends */
+static void pmx_test_scrub_order(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	struct pmx_pool *p = &c->p;
+	u64 a[4], x = 0, l = 0;
+	int i;
+
+	pmx_test_pool(test, 0, 8, false);
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, pmx_alloc(p, 2 * PMX_G, 0, &a[i], NULL,
+						NULL), 0);
+	/* dirty [0,2) and [4,8) */
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[0], 2 * PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[2], 2 * PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[3], 2 * PMX_G), 0);
+	pmx_set_scrub_order(p, PMX_SCRUB_HIGHEST);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, PMX_G, &x, &l), 0);
+	KUNIT_EXPECT_EQ(test, x, PMX_BASE + 7 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_check(p), 0);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, x, l), 0);
+	pmx_set_scrub_order(p, PMX_SCRUB_ENDS);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, PMX_G, &x, &l), 0);
+	KUNIT_EXPECT_EQ(test, x, PMX_BASE + 6 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, x, l), 0);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, PMX_G, &x, &l), 0);
+	KUNIT_EXPECT_EQ(test, x, PMX_BASE);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, x, l), 0);
+	KUNIT_ASSERT_EQ(test, pmx_take_dirty(p, 8 * PMX_G, &x, &l), 0);
+	KUNIT_EXPECT_EQ(test, x, PMX_BASE + 4 * PMX_G);
+	KUNIT_EXPECT_EQ(test, l, 2 * PMX_G);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, x, l), 0);
+	/* [0,1) clean, [1,2) dirty, [2,4) allocated, [4,8) clean */
+	pmx_test_expect(test, p, 5 * PMX_G, PMX_G, 2 * PMX_G, 3);
+}
+
 static void pmx_test_largest(struct kunit *test)
 {
 	struct pmx_test_ctx *c = test->priv;
@@ -653,6 +743,8 @@ static struct kunit_case pmx_test_cases[] = {
 	KUNIT_CASE(pmx_test_bad_free),
 	KUNIT_CASE(pmx_test_scrubber),
 	KUNIT_CASE(pmx_test_claimed),
+	KUNIT_CASE(pmx_test_free_claim),
+	KUNIT_CASE(pmx_test_scrub_order),
 	KUNIT_CASE(pmx_test_largest),
 	KUNIT_CASE(pmx_test_fragmentation),
 	KUNIT_CASE(pmx_test_align_scan),

@@ -271,6 +271,100 @@ static void pool_test_pmx_scrub_failure(struct kunit *test)
 	pool->ops->destroy_pool(pool);
 }
 
+/*
+ * pmx's dirty throttling: a free scrubs its range itself when the next
+ * buffer of its size would land on it (buffers of up to 2 MiB come from
+ * the top: the topmost one freed is where the next goes), and leaves it to
+ * the background otherwise (a hole above it holds the next one); either
+ * way every byte is scrubbed once and the counters add up.
+ */
+static void pool_test_pmx_free_throttle(struct kunit *test)
+{
+	struct tee_protmem_pool_stats st0, st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t x[3], y;
+	int i;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st0);
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &x[i]), 0);
+	KUNIT_EXPECT_EQ(test, x[0], (phys_addr_t)POOL_BASE + POOL_SIZE - SZ_2M);
+
+	/* Where the next 2 MiB buffer goes: the free scrubs it, at once */
+	pool_test_free(pool, x[0], SZ_2M);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
+	KUNIT_EXPECT_EQ(test, st.used, 2ULL * SZ_2M);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE - 2 * SZ_2M);
+
+	/* The next one goes to x[0]'s hole, not here: the background's */
+	pool_test_free(pool, x[2], SZ_2M);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_bg - st0.scrub_bg, (u64)SZ_2M);
+
+	/* The next buffer takes x[0]'s memory clean: nothing more scrubbed */
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &y), 0);
+	KUNIT_EXPECT_EQ(test, y, x[0]);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)SZ_2M);
+
+	pool_test_free(pool, y, SZ_2M);
+	pool_test_free(pool, x[1], SZ_2M);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	/* Every byte freed was scrubbed exactly once, by one or the other */
+	KUNIT_EXPECT_EQ(test, st.scrub_sync + st.scrub_bg -
+			st0.scrub_sync - st0.scrub_bg, 4ULL * SZ_2M);
+	pool->ops->destroy_pool(pool);
+}
+
+/*
+ * A throttled free whose scrub fails: the range goes back dirty, nothing
+ * is lost and nothing is handed out unscrubbed.
+ */
+static void pool_test_pmx_free_scrub_failure(struct kunit *test)
+{
+	struct tee_protmem_pool_stats st0, st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t x, y;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st0);
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_1M, &x), 0);
+	WRITE_ONCE(b->fail, true);
+	pool_test_free(pool, x, SZ_1M);
+	/* (dirty counts the range while the scrubber retries it, too) */
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.dirty, (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync, st0.scrub_sync);
+	/* The next buffer lands on it, must scrub, and cannot */
+	KUNIT_EXPECT_EQ(test, pool_test_alloc(pool, SZ_1M, &y), -EIO);
+	WRITE_ONCE(b->fail, false);
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_1M, &y), 0);
+	KUNIT_EXPECT_EQ(test, y, x);
+	/* Scrubbed once, by the allocation or by the scrubber before it */
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync + st.scrub_bg - st0.scrub_sync -
+			st0.scrub_bg, (u64)SZ_1M);
+	pool_test_free(pool, y, SZ_1M);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.largest, (u64)POOL_SIZE);
+	pool->ops->destroy_pool(pool);
+}
+
 /* The fake backend only compares device pointers: any device will do */
 static struct device pool_test_dev;
 
@@ -292,6 +386,8 @@ static struct kunit_case pool_test_cases[] = {
 	KUNIT_CASE(pool_test_genalloc_accounting),
 	KUNIT_CASE(pool_test_sizes),
 	KUNIT_CASE(pool_test_pmx_scrub_failure),
+	KUNIT_CASE(pool_test_pmx_free_throttle),
+	KUNIT_CASE(pool_test_pmx_free_scrub_failure),
 	KUNIT_CASE(pool_test_attach_asks_backend),
 	{}
 };
