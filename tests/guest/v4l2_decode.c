@@ -183,20 +183,6 @@ static int session_close(int fd)
 	return ret;
 }
 
-static int qbuf(int fd, uint32_t type, int dmabuf, uint32_t bytesused)
-{
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	b.type = type;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = 0;
-	b.m.fd = dmabuf;
-	b.bytesused = bytesused;
-	b.field = V4L2_FIELD_NONE;
-	return xioctl(fd, VIDIOC_QBUF, &b);
-}
-
 static int streamon(int fd)
 {
 	int type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
@@ -250,10 +236,11 @@ static void test_secure_decode(struct tap *t, struct ctx *c)
 	if (!tap_ok(t, fd >= 0, "S_FMT PRLE/GREY %dx%d, REQBUFS(DMABUF) 1 per queue (%s)",
 		    WIDTH, HEIGHT, err_name(fd < 0 ? fd : 0)))
 		goto out;
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf, c->bs_len);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf,
+			     c->bs_len);
 	tap_ok(t, ret == 0, "QBUF the protected bitstream on OUTPUT (%s)",
 	       err_name(ret));
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
 	tap_ok(t, ret == 0, "QBUF the protected frame on CAPTURE (%s)",
 	       err_name(ret));
 	ret = streamon(fd);
@@ -283,8 +270,9 @@ static void test_secure_decode(struct tap *t, struct ctx *c)
 			 vm_crc32(padded, BUF_SIZE));
 
 	/* A prefix of a protected bitstream: decoded whole, nothing told */
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf, 2);
-	ret = ret ?: qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf, 2);
+	ret = ret ?: vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame,
+				    0);
 	ret = ret ?: dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, &ob);
 	ret = ret ?: dqbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &cb);
 	crc = s.crc;
@@ -367,11 +355,11 @@ static void test_bad_jobs(struct tap *t, struct ctx *c)
 	sys_write(bs, bp, big, sizeof(big), 0);
 	sys_write(frame, fp, "", 0, SENTINEL);
 
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, 3);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, 3);
 	tap_ok(t, ret == -EINVAL,
 	       "QBUF OUTPUT with an odd bytesused (a malformed bitstream): EINVAL (%s)",
 	       err_name(ret));
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, small, 0);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, small, 0);
 	tap_ok(t, ret == -EINVAL,
 	       "QBUF CAPTURE with a 4 KiB buffer for a 64 KiB format: EINVAL (%s)",
 	       err_name(ret));
@@ -380,10 +368,10 @@ static void test_bad_jobs(struct tap *t, struct ctx *c)
 	session_close(fd);
 	fd = session_open(c);
 	step = "QBUF OUTPUT";
-	ret = fd < 0 ? fd : qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, sizeof(big));
+	ret = fd < 0 ? fd : vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs, sizeof(big));
 	if (!ret) {
 		step = "QBUF CAPTURE";
-		ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
+		ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, frame, 0);
 	}
 	if (!ret) {
 		step = "STREAMON";
@@ -424,7 +412,7 @@ static void test_trusted_ui(struct tap *t, struct ctx *c)
 	fd = session_open(c);
 	if (!tap_ok(t, tu >= 0 && fd >= 0, "trusted-ui buffer and a session"))
 		goto out;
-	ret = qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, tu, 0);
+	ret = vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, tu, 0);
 	tap_ok(t, ret == -EPERM,
 	       "QBUF a trusted-ui buffer on CAPTURE: the decoder may not attach, EPERM (%s)",
 	       err_name(ret));
@@ -465,9 +453,9 @@ static void test_normal_output(struct tap *t, struct ctx *c)
 
 	vm_violations(before);
 	fd = session_open(c);
-	ret = fd < 0 ? fd : qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf,
+	ret = fd < 0 ? fd : vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, bs.dmabuf,
 				 c->bs_len);
-	ret = ret ?: qbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, sys, 0);
+	ret = ret ?: vm_qbuf_dmabuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, sys, 0);
 	ret = ret ?: streamon(fd);
 	if (!tap_ok(t, ret == 0, "QBUF protected OUTPUT and system-heap CAPTURE, STREAMON (%s)",
 		    err_name(ret)))

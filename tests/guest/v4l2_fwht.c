@@ -682,20 +682,6 @@ static void test_stream(struct tap *t, const char *ours, const char *vdec,
 		free(ref[i].data);
 }
 
-/* QBUF of DMA-buf @dmabuf on OUTPUT buffer 0 */
-static int q_dmabuf(int fd, int dmabuf, uint32_t used)
-{
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.m.fd = dmabuf;
-	b.bytesused = used;
-	b.field = V4L2_FIELD_NONE;
-	return xioctl(fd, VIDIOC_QBUF, &b);
-}
-
 /* Copy @bs into protected buffer @pb with the SDP TA; 0 or -errno */
 static int inject(int tee, uint32_t sdp, struct pm_shm *nrm,
 		  const struct pm_prot *pb, const struct bitstream *bs)
@@ -773,7 +759,8 @@ static void test_protected_bitstream(struct tap *t, const char *ours, int disp,
 	rb.memory = V4L2_MEMORY_DMABUF;
 	rb.count = 1;
 	ret = ret ?: xioctl(d.fd, VIDIOC_REQBUFS, &rb);
-	ret = ret ?: q_dmabuf(d.fd, pb.dmabuf, bs[0].len);
+	ret = ret ?: vm_qbuf_dmabuf(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+				    pb.dmabuf, bs[0].len);
 	ret = ret ?: stream(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 1);
 	ret = ret ?: dec_event(&d, &ev);
 	if (!ret && ev != V4L2_EVENT_SOURCE_CHANGE)
@@ -796,7 +783,7 @@ static void test_protected_bitstream(struct tap *t, const char *ours, int disp,
 		goto out;
 
 	vm_violations(before);
-	ret = q_dmabuf(d.fd, sys, bs[1].len);
+	ret = vm_qbuf_dmabuf(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, sys, bs[1].len);
 	ret = ret ?: dq_mem(d.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
 			    V4L2_MEMORY_DMABUF, &b);
 	ret = ret ?: dq(d.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, &b);

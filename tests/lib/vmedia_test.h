@@ -242,6 +242,24 @@ static inline int vm_find_m2m_node(char *path, size_t size)
 }
 
 /*
+ * Queue DMA-buf @dmabuf as buffer 0 of queue @type of V4L2 node @fd, with
+ * @bytesused bytes of payload (0 for a CAPTURE buffer); 0 or -errno.
+ */
+static inline int vm_qbuf_dmabuf(int fd, uint32_t type, int dmabuf,
+				 uint32_t bytesused)
+{
+	struct v4l2_buffer b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = type;
+	b.memory = V4L2_MEMORY_DMABUF;
+	b.m.fd = dmabuf;
+	b.bytesused = bytesused;
+	b.field = V4L2_FIELD_NONE;
+	return ioctl(fd, VIDIOC_QBUF, &b) < 0 ? -errno : 0;
+}
+
+/*
  * Load module @mod (vdec_m2m, vicodec) if it is not loaded; 1 if this
  * loaded it (unload it again with delete_module()), 0 if it was, -errno.
  */
