@@ -606,6 +606,37 @@ static void test_free_claim(struct tap *t)
 	pmx_destroy(&p);
 }
 
+/* pmx_free_below(): free memory an allocation from either end passes */
+static void test_free_below(struct tap *t)
+{
+	u64 a[8] = { 0 };
+	struct pmx_pool p;
+	int i;
+
+	pmx_init(&p, BASE, 8 * G, G, false);
+	for (i = 0; i < 8; i++)
+		pmx_alloc(&p, G, 0, &a[i], NULL, NULL);	/* a[i] = BASE + i G */
+	pmx_free(&p, a[1], G);				/* dirty [1,2) */
+	pmx_free(&p, a[2], G);				/* dirty [1,3) */
+	pmx_free(&p, a[6], G);				/* dirty [6,7) */
+	pmx_free_claim(&p, a[4], G);			/* claimed [4,5) */
+	tap_ok(t, pmx_free_below(&p, BASE) == 0 &&
+	       pmx_free_below(&p, a[1]) == 0 &&
+	       pmx_free_below(&p, a[2]) == 2 * G &&
+	       pmx_free_below(&p, a[4]) == 2 * G &&
+	       pmx_free_below(&p, a[5]) == 3 * G &&
+	       pmx_free_below(&p, BASE + 8 * G) == 4 * G &&
+	       pmx_free_below(&p, ~0ULL) == p.free + p.scrubbing &&
+	       !pmx_check(&p),
+	       "free_below: free and claimed extents below an address; one that straddles it counts whole");
+	pmx_put_clean(&p, a[4], G);
+	pmx_free(&p, a[5], G);				/* [4,5) clean, [5,7) dirty */
+	tap_ok(t, pmx_free_below(&p, a[5]) == 3 * G &&
+	       pmx_free_below(&p, a[7]) == 5 * G && !pmx_check(&p),
+	       "free_below: follows merges and state changes");
+	pmx_destroy(&p);
+}
+
 static void test_walk(struct tap *t)
 {
 	struct pmx_pool p;
@@ -736,6 +767,7 @@ enum {
 	F_CHECK,	/* pmx_check() failed */
 	F_TAKE,		/* take_dirty did not take where its order says */
 	F_HITS,		/* next_fit_hits disagrees with the placement */
+	F_BELOW,	/* free_below disagrees with the model */
 	F_MAX
 };
 
@@ -749,6 +781,7 @@ static const char *const f_name[F_MAX] = {
 	"pmx_check() passes after every operation",
 	"take_dirty takes where the scrub order says (lowest start, highest end, in turn)",
 	"next_fit_hits says whether the next allocation of a size lands on a range",
+	"free_below counts the free and claimed bytes on each side of a range",
 };
 
 static unsigned long fails[F_MAX];
@@ -1000,9 +1033,9 @@ static void op_free_claim(struct model *m, struct pmx_pool *p,
 			  unsigned long op, bool inject, int k)
 {
 	struct range r = m->allocs[k];
-	u64 a;
+	u64 a, lo = 0, hi = 0;
 	bool hit;
-	int ret;
+	int ret, i;
 
 	ret = pmx_free_claim(p, r.addr, r.len - rnd_below(m, G));
 	if (ret == -ENOMEM && inject)
@@ -1018,6 +1051,18 @@ static void op_free_claim(struct model *m, struct pmx_pool *p,
 	hit = a && a < r.addr + r.len && r.addr < a + r.len;
 	if (pmx_next_fit_hits(p, r.addr, r.len) != hit)
 		fail(F_HITS, op, "next_fit_hits: wrong answer");
+	/* The range is a node of its own: no extent straddles its ends */
+	for (i = 0; i < NG; i++) {
+		if (!in_run(m, i))
+			continue;
+		if (i < gidx(r.addr))
+			lo += G;
+		else if (i >= gidx(r.addr + r.len))
+			hi += G;
+	}
+	if (pmx_free_below(p, r.addr) != lo ||
+	    p->free + p->scrubbing - pmx_free_below(p, r.addr + r.len) != hi)
+		fail(F_BELOW, op, "free_below: wrong count");
 	m->n_hits += hit;
 	if (rnd_below(m, 2)) {
 		if (pmx_put_dirty(p, r.addr, r.len))
@@ -1288,6 +1333,7 @@ int main(int argc, char **argv)
 	test_scrubber(&t);
 	test_claimed(&t);
 	test_free_claim(&t);
+	test_free_below(&t);
 	test_largest(&t);
 	test_fragmentation(&t);
 	test_walk(&t);

@@ -62,6 +62,7 @@
  *                          of the extents, O(n)
  *   pmx_free()             O(log n); pmx_free_claim() too
  *   pmx_next_fit_hits()    O(log n)
+ *   pmx_free_below()       O(log n)
  *   pmx_take_dirty()       O(log n)
  *   pmx_put_clean()        O(log n)
  *   pmx_largest_free()     O(1), the longest run
@@ -101,6 +102,7 @@ enum pmx_state {
  * @pre:   bytes in the run (adjacent extents, either state) from @first
  * @suf:   bytes in the run that ends at @last
  * @max:   bytes in its longest run
+ * @bytes: bytes in its extents (free of either state, or claimed)
  * @dirty: true if it holds a DIRTY extent
  *
  * Runs are counted within the subtree only; the root's @max is the longest
@@ -112,6 +114,7 @@ struct pmx_runs {
 	u64 pre;
 	u64 suf;
 	u64 max;
+	u64 bytes;
 	bool dirty;
 };
 
@@ -171,6 +174,7 @@ static void pmx_runs_of(const struct pmx_extent *e, struct pmx_runs *out)
 		s.max = l->sub.max;
 	if (r && r->sub.max > s.max)
 		s.max = r->sub.max;
+	s.bytes = e->len + (l ? l->sub.bytes : 0) + (r ? r->sub.bytes : 0);
 	s.dirty = e->state == PMX_DIRTY || (l && l->sub.dirty) ||
 		  (r && r->sub.dirty);
 	*out = s;
@@ -180,7 +184,7 @@ static bool pmx_runs_same(const struct pmx_runs *a, const struct pmx_runs *b)
 {
 	return a->first == b->first && a->last == b->last &&
 	       a->pre == b->pre && a->suf == b->suf && a->max == b->max &&
-	       a->dirty == b->dirty;
+	       a->bytes == b->bytes && a->dirty == b->dirty;
 }
 
 /*
@@ -777,6 +781,25 @@ bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size)
 		return false;
 	a = high ? edge - size : edge;
 	return a < addr + size && addr < a + size;
+}
+
+u64 pmx_free_below(const struct pmx_pool *p, u64 addr)
+{
+	struct rb_node *n = p->by_addr.rb_node;
+	const struct pmx_extent *e, *l;
+	u64 sum = 0;
+
+	while (n) {
+		e = pmx_addr_entry(n);
+		if (e->start < addr) {
+			l = pmx_addr_entry(n->rb_left);
+			sum += e->len + (l ? l->sub.bytes : 0);
+			n = n->rb_right;
+		} else {
+			n = n->rb_left;
+		}
+	}
+	return sum;
 }
 
 /* The highest (@high) or lowest DIRTY extent, or NULL. O(log n). */

@@ -218,6 +218,23 @@ int pmx_free_claim(struct pmx_pool *p, u64 addr, u64 size);
 bool pmx_next_fit_hits(const struct pmx_pool *p, u64 addr, u64 size);
 
 /**
+ * pmx_free_below() - free memory below an address
+ * @p:    pool
+ * @addr: an address
+ *
+ * Counts the bytes of the extents that start below @addr: free, of either
+ * state, or claimed (claimed ranges become free again). An extent that
+ * straddles @addr counts whole. The static pool uses it to tell how much
+ * free memory the allocations from one end of the pool must use up before
+ * they reach a range: pmx_free_below(@p, start) from the bottom, and
+ * @p->free + @p->scrubbing - pmx_free_below(@p, end) from the top.
+ * O(log n); changes nothing.
+ *
+ * Return: the bytes.
+ */
+u64 pmx_free_below(const struct pmx_pool *p, u64 addr);
+
+/**
  * pmx_take_dirty() - claim dirty memory for scrubbing
  * @p:       pool
  * @max_len: most bytes to take; rounded down to the granule

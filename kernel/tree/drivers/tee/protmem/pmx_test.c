@@ -620,6 +620,39 @@ static void pmx_test_free_claim(struct kunit *test)
 	pmx_test_expect(test, p, 6 * PMX_G, 0, 2 * PMX_G, 1);
 }
 
+/*
+ * pmx_free_below(): the free memory (either state, or claimed) that the
+ * allocations from one end pass before they reach a range, which the
+ * static pool's throttling under pressure reads
+ */
+static void pmx_test_free_below(struct kunit *test)
+{
+	struct pmx_test_ctx *c = test->priv;
+	struct pmx_pool *p = &c->p;
+	u64 a[8];
+	int i;
+
+	pmx_test_pool(test, 0, 8, false);
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ(test, pmx_alloc(p, PMX_G, 0, &a[i], NULL,
+						NULL), 0);
+	/* dirty [1,3) and [6,7), claimed [4,5) */
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[1], PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[2], PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[6], PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free_claim(p, a[4], PMX_G), 0);
+	KUNIT_EXPECT_EQ(test, pmx_free_below(p, a[1]), 0);
+	/* An extent that straddles the address counts whole */
+	KUNIT_EXPECT_EQ(test, pmx_free_below(p, a[2]), 2 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_free_below(p, a[5]), 3 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_free_below(p, a[7] + PMX_G),
+			p->free + p->scrubbing);
+	KUNIT_ASSERT_EQ(test, pmx_put_clean(p, a[4], PMX_G), 0);
+	KUNIT_ASSERT_EQ(test, pmx_free(p, a[5], PMX_G), 0);
+	KUNIT_EXPECT_EQ(test, pmx_free_below(p, a[7]), 5 * PMX_G);
+	KUNIT_EXPECT_EQ(test, pmx_check(p), 0);
+}
+
 /* The scrubber's order: the top of the highest dirty extent, or the ends */
 static void pmx_test_scrub_order(struct kunit *test)
 {
@@ -744,6 +777,7 @@ static struct kunit_case pmx_test_cases[] = {
 	KUNIT_CASE(pmx_test_scrubber),
 	KUNIT_CASE(pmx_test_claimed),
 	KUNIT_CASE(pmx_test_free_claim),
+	KUNIT_CASE(pmx_test_free_below),
 	KUNIT_CASE(pmx_test_scrub_order),
 	KUNIT_CASE(pmx_test_largest),
 	KUNIT_CASE(pmx_test_fragmentation),
