@@ -61,7 +61,7 @@
  * out of the pool fragments the pool when frees outpace scrubbing; see
  * docs/bench.md): an allocation that needs it waits for at most one chunk.
  */
-#define TEE_PROTMEM_SCRUB_CHUNK	SZ_256K
+#define TEE_PROTMEM_SCRUB_CHUNK	SZ_64K
 
 /*
  * pmx places buffers of at most this size from the top of the pool and
@@ -71,6 +71,17 @@
  * tried 64 KiB to 3 MiB; 2 to 2.5 MiB was best (docs/bench.md).
  */
 #define TEE_PROTMEM_TOP_MAX	SZ_2M
+
+/*
+ * Dirty throttling under pressure. For this long after an allocation had
+ * to scrub or wait for a scrub, a free also scrubs its range when the
+ * allocations from either end of the pool would reach it after using up
+ * less than TEE_PROTMEM_REACH of free memory: back to back, they get
+ * there long before the background scrubber does. bench/sim/pmx_sim.c
+ * tried 4 to 32 MiB and windows of 200 to 3,000 calls (docs/bench.md).
+ */
+#define TEE_PROTMEM_PRESSURE_NS	NSEC_PER_SEC
+#define TEE_PROTMEM_REACH	SZ_32M
 
 /* Who holds the pool lock, for the lock statistics */
 enum tee_protmem_lock_user {
@@ -143,6 +154,8 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @retired:	bytes kept out of the pool for good: genalloc ranges whose
  *		scrub failed, ranges the secure world would not release
  * @scrub_gen:	bumped when the scrubber puts a claimed range back
+ * @pressed:	ktime ns until which frees scrub what allocations will soon
+ *		reach (set when an allocation scrubbed or waited)
  * @lk:		lock statistics per user
  * @lk_since:	when the current holder took @lock (ktime ns)
  * @lk_who:	the current holder's enum tee_protmem_lock_user
@@ -173,6 +186,7 @@ struct tee_protmem_static_pool {
 	u64 scrub_free;
 	u64 retired;
 	u64 scrub_gen;
+	u64 pressed;
 	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
 	u64 lk_since;
 	enum tee_protmem_lock_user lk_who;
@@ -184,7 +198,7 @@ struct tee_protmem_static_pool {
 	atomic64_t kick_n;
 	atomic64_t kick_ns;
 	wait_queue_head_t scrub_wq;
-	struct work_struct scrub_work;
+	struct delayed_work scrub_work;
 };
 
 /* Take the pool lock on behalf of @who, counting the wait */
@@ -469,17 +483,33 @@ static int tee_protmem_scrub_claimed(struct tee_protmem_static_pool *sp,
 	return ret;
 }
 
-static void tee_protmem_scrub_worker(struct work_struct *work)
+/*
+ * Scrub the pool's dirty memory a chunk at a time. With @may_pause, while
+ * the pool is under pressure (@sp->pressed) and the frees keep up (not
+ * more dirty than clean free memory), stop and come back when the
+ * pressure ends: the frees scrub what allocations will reach, and a chunk
+ * claimed here would only make an allocation wait for it or a free's
+ * scrub queue behind it on the secure world (docs/bench.md).
+ */
+static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
+				    bool may_pause)
 {
-	struct tee_protmem_static_pool *sp =
-		container_of(work, struct tee_protmem_static_pool, scrub_work);
-	u64 addr, len;
+	struct pmx_pool *p = &sp->pmx;
+	u64 addr, len, now;
 	int ret;
 
 	for (;;) {
 		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
-		ret = pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK, &addr,
-				     &len);
+		now = ktime_get_ns();
+		if (may_pause && p->dirty && now < sp->pressed &&
+		    p->dirty + p->scrubbing <= p->clean) {
+			queue_delayed_work(system_unbound_wq, &sp->scrub_work,
+					   nsecs_to_jiffies(sp->pressed - now) +
+					   1);
+			tee_protmem_unlock(sp);
+			break;
+		}
+		ret = pmx_take_dirty(p, TEE_PROTMEM_SCRUB_CHUNK, &addr, &len);
 		tee_protmem_unlock(sp);
 		if (ret)
 			break;
@@ -493,6 +523,15 @@ static void tee_protmem_scrub_worker(struct work_struct *work)
 			break;
 		cond_resched();
 	}
+}
+
+static void tee_protmem_scrub_worker(struct work_struct *work)
+{
+	struct tee_protmem_static_pool *sp =
+		container_of(to_delayed_work(work),
+			     struct tee_protmem_static_pool, scrub_work);
+
+	tee_protmem_scrub_dirty(sp, true);
 }
 
 /*
@@ -512,6 +551,9 @@ static int tee_protmem_static_take_pmx(struct tee_protmem_static_pool *sp,
 		pc.n = 0;
 		ret = pmx_alloc(&sp->pmx, size, 0, &a, tee_protmem_piece_rec,
 				&pc);
+		/* Paying for a scrub: frees take over for a while */
+		if (ret == -EBUSY || (!ret && pc.n))
+			sp->pressed = ktime_get_ns() + TEE_PROTMEM_PRESSURE_NS;
 		if (ret != -EBUSY)
 			break;
 		gen = sp->scrub_gen;
@@ -558,7 +600,7 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 		ret = tee_protmem_static_take_pmx(sp, size, paddr);
 		/* Dirty memory may be in the way (or went back dirty) */
 		if (ret)
-			queue_work(system_unbound_wq, &sp->scrub_work);
+			queue_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
 		return ret;
 	}
 
@@ -576,12 +618,27 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 }
 
 /*
+ * Would the allocations from either end of the pool reach the claimed
+ * range [@addr, @addr + @size) after using up less than
+ * TEE_PROTMEM_REACH of free memory?
+ */
+static bool tee_protmem_within_reach(const struct pmx_pool *p, u64 addr,
+				     u64 size)
+{
+	return pmx_free_below(p, addr) < TEE_PROTMEM_REACH ||
+	       p->free + p->scrubbing - pmx_free_below(p, addr + size) <
+	       TEE_PROTMEM_REACH;
+}
+
+/*
  * pmx: dirty throttling. With the pool lock held, give back a freed range
  * claimed and decide whether this free scrubs it: when the next
  * allocation of its size, or for a small buffer of the largest small
- * size, would land on it, or when more free memory is dirty than clean
- * (the scrubber is behind). Return: true if the caller scrubs it (it stays
- * claimed), false if it went back dirty for the scrubber.
+ * size, would land on it; when more free memory is dirty than clean
+ * (the scrubber is behind); or, for a while after an allocation had to
+ * pay for a scrub (@sp->pressed), when allocations will soon reach it.
+ * Return: true if the caller scrubs it (it stays claimed), false if it
+ * went back dirty for the scrubber.
  */
 static bool tee_protmem_free_claims(struct tee_protmem_static_pool *sp,
 				    phys_addr_t paddr, size_t size)
@@ -592,7 +649,9 @@ static bool tee_protmem_free_claims(struct tee_protmem_static_pool *sp,
 		return false;
 	if (p->dirty + p->scrubbing > p->clean ||
 	    pmx_next_fit_hits(p, paddr, size) ||
-	    (size <= p->top_max && pmx_next_fit_hits(p, paddr, p->top_max)))
+	    (size <= p->top_max && pmx_next_fit_hits(p, paddr, p->top_max)) ||
+	    (ktime_get_ns() < sp->pressed &&
+	     tee_protmem_within_reach(p, paddr, size)))
 		return true;
 	WARN_ON(pmx_put_dirty(p, paddr, size));
 	return false;
@@ -607,7 +666,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 				   phys_addr_t paddr, size_t size,
 				   u64 release_ns)
 {
-	bool scrub;
+	bool scrub, kick;
 	u64 t0;
 	int ret;
 
@@ -635,13 +694,18 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 		tee_protmem_time_add(&sp->t_release, release_ns);
 	sp->used -= size;
 	scrub = tee_protmem_free_claims(sp, paddr, size);
+	/* Nothing left dirty for the scrubber: do not wake it */
+	kick = !scrub || sp->pmx.dirty;
 	tee_protmem_unlock(sp);
-	if (scrub)
-		tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr, size,
-					  &sp->t_scrub_free, &sp->scrub_free);
+	if (scrub && tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr,
+					       size, &sp->t_scrub_free,
+					       &sp->scrub_free))
+		kick = true;
+	if (!kick)
+		return;
 	/* Timed: waking an idle scrubber is most of a free (docs/bench.md) */
 	t0 = ktime_get_ns();
-	queue_work(system_unbound_wq, &sp->scrub_work);
+	queue_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
 	atomic64_add(ktime_get_ns() - t0, &sp->kick_ns);
 	atomic64_inc(&sp->kick_n);
 }
@@ -832,10 +896,10 @@ static void tee_protmem_static_destroy(struct tee_protmem_pool *pool)
 	 * it: the pool goes, the memory may go to someone else. (The secure
 	 * world scrubs everything again when it stops.)
 	 */
-	flush_work(&sp->scrub_work);
+	cancel_delayed_work_sync(&sp->scrub_work);
 	if (sp->allocator == TEE_PROTMEM_ALLOC_PMX)
-		tee_protmem_scrub_worker(&sp->scrub_work);
-	cancel_work_sync(&sp->scrub_work);
+		tee_protmem_scrub_dirty(sp, false);
+	cancel_delayed_work_sync(&sp->scrub_work);
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
 		/* gen_pool_destroy() BUGs on ranges still allocated */
 		if (sp->retired)
@@ -903,7 +967,7 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 	sp->size = size;
 	mutex_init(&sp->lock);
 	init_waitqueue_head(&sp->scrub_wq);
-	INIT_WORK(&sp->scrub_work, tee_protmem_scrub_worker);
+	INIT_DELAYED_WORK(&sp->scrub_work, tee_protmem_scrub_worker);
 
 	switch (allocator) {
 	case TEE_PROTMEM_ALLOC_PMX:
@@ -935,7 +999,7 @@ tee_protmem_carveout_create(phys_addr_t base, size_t size, u32 use_case,
 	sp->pool.ops = &tee_protmem_static_ops;
 	sp->pool.owner = owner;
 	if (allocator == TEE_PROTMEM_ALLOC_PMX)
-		queue_work(system_unbound_wq, &sp->scrub_work);
+		queue_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
 	return &sp->pool;
 err:
 	mutex_destroy(&sp->lock);

@@ -20,11 +20,13 @@
  * struct pool_test_backend - the fake secure world
  * @scrubbed:	bytes it was asked to scrub
  * @calls:	scrub requests
+ * @failed:	scrub requests refused because of @fail
  * @fail:	make scrub requests fail with -EIO
  */
 struct pool_test_backend {
 	atomic64_t scrubbed;
 	atomic_t calls;
+	atomic_t failed;
 	bool fail;
 };
 
@@ -32,8 +34,10 @@ static int pool_test_scrub(void *priv, phys_addr_t paddr, size_t size)
 {
 	struct pool_test_backend *b = priv;
 
-	if (READ_ONCE(b->fail))
+	if (READ_ONCE(b->fail)) {
+		atomic_inc(&b->failed);
 		return -EIO;
+	}
 	atomic64_add(size, &b->scrubbed);
 	atomic_inc(&b->calls);
 	return 0;
@@ -365,6 +369,66 @@ static void pool_test_pmx_free_scrub_failure(struct kunit *test)
 	pool->ops->destroy_pool(pool);
 }
 
+/*
+ * pmx's dirty throttling under pressure: once an allocation has had to
+ * scrub, a free also scrubs its range when allocations will soon reach it
+ * (the whole 16 MiB pool is within their reach), not only when the next
+ * buffer of its size lands on it.
+ */
+static void pool_test_pmx_free_pressure(struct kunit *test)
+{
+	struct tee_protmem_pool_stats st0, st1, st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t x[4], y;
+	int i;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st0);
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &x[i]), 0);
+
+	/* x[0] stays dirty: the free's scrub and the scrubber's retry fail */
+	WRITE_ONCE(b->fail, true);
+	pool_test_free(pool, x[0], SZ_2M);
+	for (i = 0; i < 200 && atomic_read(&b->failed) < 2; i++)
+		msleep(20);
+	KUNIT_ASSERT_GE(test, atomic_read(&b->failed), 2);
+	WRITE_ONCE(b->fail, false);
+
+	/* The next 2 MiB buffer lands on it: the allocation pays */
+	pool_test_stats(pool, &st1);
+	KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, SZ_2M, &y), 0);
+	KUNIT_EXPECT_EQ(test, y, x[0]);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st1.scrub_sync, (u64)SZ_2M);
+
+	/* x[1]: where the next one goes, scrubbed by its free as ever */
+	pool_test_free(pool, x[1], SZ_2M);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st1.scrub_sync, 2ULL * SZ_2M);
+	/*
+	 * x[3]: the next one goes to x[1]'s hole; without pressure the
+	 * background's (pool_test_pmx_free_throttle), now its free's
+	 */
+	pool_test_free(pool, x[3], SZ_2M);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st1.scrub_sync, 3ULL * SZ_2M);
+	KUNIT_EXPECT_EQ(test, st.dirty, 0ULL);
+
+	pool_test_free(pool, y, SZ_2M);
+	pool_test_free(pool, x[2], SZ_2M);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	/* Five 2 MiB ranges freed, each scrubbed once (failures not counted) */
+	KUNIT_EXPECT_EQ(test, st.scrub_sync + st.scrub_bg -
+			st0.scrub_sync - st0.scrub_bg, 5ULL * SZ_2M);
+	pool->ops->destroy_pool(pool);
+}
+
 /* The fake backend only compares device pointers: any device will do */
 static struct device pool_test_dev;
 
@@ -388,6 +452,7 @@ static struct kunit_case pool_test_cases[] = {
 	KUNIT_CASE(pool_test_pmx_scrub_failure),
 	KUNIT_CASE(pool_test_pmx_free_throttle),
 	KUNIT_CASE(pool_test_pmx_free_scrub_failure),
+	KUNIT_CASE(pool_test_pmx_free_pressure),
 	KUNIT_CASE(pool_test_attach_asks_backend),
 	{}
 };
