@@ -92,7 +92,8 @@ static int vtee_pool_scrub(void *priv, phys_addr_t paddr, size_t size)
 	};
 	int ret;
 
-	ret = vtee_sw_call(vtee->sw, &msg);
+	/* On this CPU: scrubs from several CPUs run in parallel */
+	ret = vtee_sw_local_call(vtee->sw, &msg);
 	if (!ret && msg.ret != TEEC_SUCCESS)
 		ret = -EIO;
 	return ret;

@@ -85,6 +85,7 @@ struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg);
 void vtee_sw_stop(struct vtee_sw *sw);
 int vtee_sw_call(struct vtee_sw *sw, struct vtee_msg *msg);
 int vtee_sw_fast_call(struct vtee_sw *sw, struct vtee_msg *msg);
+int vtee_sw_local_call(struct vtee_sw *sw, struct vtee_msg *msg);
 void vtee_sw_get_stats(struct vtee_sw *sw, struct vtee_sw_stats *st);
 ssize_t vtee_sw_show_allowed(struct vtee_sw *sw, u32 use_case, char *buf);
 

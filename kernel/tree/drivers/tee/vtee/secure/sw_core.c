@@ -523,7 +523,14 @@ static void vtee_sw_scrub(struct vtee_sw *sw, struct vtee_msg *msg)
 		vtee_sw_result(msg, TEEC_ERROR_BAD_PARAMETERS, TEEC_ORIGIN_TEE);
 		return;
 	}
+	/*
+	 * The region list changes under bufs_lock; the region found stays
+	 * mapped until this returns (scrub_sem, held by a local call, or
+	 * the secure thread, which alone removes regions).
+	 */
+	mutex_lock(&sw->bufs_lock);
 	r = vtee_sw_region_find(sw, start, mr->size);
+	mutex_unlock(&sw->bufs_lock);
 	if (!mr->protected || !r || vtee_sw_buf_overlaps(sw, start, mr->size)) {
 		vtee_sw_result(msg, TEEC_ERROR_ACCESS_DENIED, TEEC_ORIGIN_TEE);
 		return;
@@ -782,6 +789,46 @@ int vtee_sw_fast_call(struct vtee_sw *sw, struct vtee_msg *msg)
 }
 
 /**
+ * vtee_sw_local_call() - run a scrub on the calling CPU
+ * @sw:		the secure world
+ * @msg:	VTEE_MSG_SCRUB; answered in place
+ *
+ * As OP-TEE's yielding calls, which run on the core that made them, each
+ * in a secure thread of its own: scrubs asked from several CPUs (a pool's
+ * background scrubber, frees and allocations scrubbing their own ranges)
+ * run in parallel instead of one after the other on the secure thread,
+ * and never wait behind a device job there. The region scrubbed stays
+ * mapped until the call returns: removing a region waits for the local
+ * calls in flight (@sw->scrub_sem).
+ *
+ * Context: process; may sleep.
+ *
+ * Return: 0 if the secure world handled @msg (its result is in @msg->ret),
+ * -ESHUTDOWN if it is stopping or stopped.
+ */
+int vtee_sw_local_call(struct vtee_sw *sw, struct vtee_msg *msg)
+{
+	bool stopping;
+
+	down_read(&sw->scrub_sem);
+	spin_lock(&sw->lock);
+	stopping = sw->stopping;
+	sw->stats.calls++;
+	spin_unlock(&sw->lock);
+	if (stopping) {
+		up_read(&sw->scrub_sem);
+		return -ESHUTDOWN;
+	}
+	if (msg->num_params > VTEE_MSG_NUM_PARAMS ||
+	    msg->cmd != VTEE_MSG_SCRUB)
+		vtee_sw_result(msg, TEEC_ERROR_NOT_SUPPORTED, TEEC_ORIGIN_TEE);
+	else
+		vtee_sw_scrub(sw, msg);
+	up_read(&sw->scrub_sem);
+	return 0;
+}
+
+/**
  * vtee_sw_get_stats() - read the secure world's counters
  * @sw:	the secure world
  * @st:	out: a consistent snapshot
@@ -844,6 +891,7 @@ struct vtee_sw *vtee_sw_start(const struct vtee_sw_config *cfg)
 	idr_init(&sw->sessions);
 	INIT_LIST_HEAD(&sw->regions);
 	mutex_init(&sw->bufs_lock);
+	init_rwsem(&sw->scrub_sem);
 	sw->bufs = RB_ROOT;
 	sw->testing = IS_ENABLED(CONFIG_VTEE_TESTING) && cfg->testing;
 
@@ -942,7 +990,10 @@ void vtee_sw_stop(struct vtee_sw *sw)
 		vtee_sw_sess_free(sess);
 	idr_destroy(&sw->sessions);
 	vtee_sw_tas_exit(sw, VTEE_SW_NUM_TAS);
+	/* Local calls in flight finish first; later ones see stopping */
+	down_write(&sw->scrub_sem);
 	vtee_sw_regions_free(sw);
+	up_write(&sw->scrub_sem);
 	if (sw->carveout) {
 		vtee_sw_scrub_range(sw, sw->carveout, sw->carveout_size);
 		memunmap(sw->carveout);

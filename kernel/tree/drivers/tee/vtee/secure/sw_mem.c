@@ -741,6 +741,9 @@ u32 vtee_sw_region_reclaim(struct vtee_sw *sw, u64 paddr, u64 size)
 	mutex_unlock(&sw->bufs_lock);
 	if (busy)
 		return TEEC_ERROR_BAD_PARAMETERS;
+	/* A local scrub that found the region before it went is done */
+	down_write(&sw->scrub_sem);
+	up_write(&sw->scrub_sem);
 	vtee_sw_scrub_range(sw, r->vaddr, size);
 	vunmap(r->vaddr);
 	kfree(r);

@@ -11,8 +11,12 @@
  * buffer table: fast calls (vtee_sw_fast_call(), as OP-TEE's fast SMCs)
  * add and remove buffers on the calling CPU, so the table has a mutex,
  * which the secure thread takes for each lookup of a buffer and for each
- * change to the region list (which a fast call reads). vtee_sw_start() and
- * vtee_sw_stop() touch secure state while the thread does not run.
+ * change to the region list (which a fast call reads). Scrubs may also run
+ * on the calling CPU (vtee_sw_local_call(), as OP-TEE's yielding calls on
+ * several cores): they read the region list under the mutex and hold
+ * @scrub_sem for read while they use a region, which its removal takes
+ * for write. vtee_sw_start() and vtee_sw_stop() touch secure state while
+ * the thread does not run.
  */
 #ifndef VTEE_SW_PRIVATE_H
 #define VTEE_SW_PRIVATE_H
@@ -21,6 +25,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
@@ -219,6 +224,8 @@ struct vtee_sw_win {
  * @regions:		struct vtee_sw_region list; changed by the secure thread
  *			only, under @bufs_lock (fast calls read it)
  * @bufs_lock:		guards @bufs, and changes to @regions
+ * @scrub_sem:		held for read by local scrubs while they use a region,
+ *			for write to remove one (none is then in use)
  * @bufs:		live buffers (struct vtee_sw_buf)
  * @ta_data:		each TA's world-global data, as vtee_sw_tas[];
  *			written at start and stop only, used by the thread
@@ -240,6 +247,7 @@ struct vtee_sw {
 	struct idr sessions;
 	struct list_head regions;
 	struct mutex bufs_lock;	/* guards bufs, changes to regions */
+	struct rw_semaphore scrub_sem;	/* regions in use by local scrubs */
 	struct rb_root bufs;
 	void *ta_data[VTEE_SW_NUM_TAS];
 };
