@@ -38,6 +38,8 @@
  * code: genalloc, no backend (nothing scrubbed, every device may attach),
  * as mainline's. Buffers are handed to the core as one-entry sg tables.
  */
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/genalloc.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -334,6 +336,70 @@ static void tee_protmem_piece_rec(void *ctx, u64 addr, u64 len)
 	}
 }
 
+/*
+ * A scrub of at least this many bytes is done by two CPUs: the caller
+ * scrubs the first half while a worker scrubs the second (vtee scrubs on
+ * the calling CPU, so the halves run in parallel). Below it, waking the
+ * worker costs more than it saves (docs/bench.md).
+ */
+#define TEE_PROTMEM_SPLIT_MIN	SZ_1M
+
+/**
+ * struct tee_protmem_half - the second half of a split scrub
+ * @work:	runs it on another CPU
+ * @done:	completed when it is scrubbed (or failed)
+ * @ops:	the secure world's callbacks
+ * @priv:	passed to @ops
+ * @addr:	first byte of the half
+ * @len:	its bytes
+ * @ret:	@ops->scrub's result
+ */
+struct tee_protmem_half {
+	struct work_struct work;
+	struct completion done;
+	const struct tee_protmem_backend_ops *ops;
+	void *priv;
+	u64 addr;
+	u64 len;
+	int ret;
+};
+
+static void tee_protmem_half_scrub(struct work_struct *work)
+{
+	struct tee_protmem_half *h =
+		container_of(work, struct tee_protmem_half, work);
+
+	h->ret = h->ops->scrub(h->priv, h->addr, h->len);
+	complete(&h->done);
+}
+
+/*
+ * Scrub [@addr, @addr + @len) through @ops, on two CPUs if it is large and
+ * there are two; returns when all of it is done, with the first error.
+ */
+static int tee_protmem_scrub(const struct tee_protmem_backend_ops *ops,
+			     void *priv, u64 addr, u64 len)
+{
+	struct tee_protmem_half h;
+	u64 first;
+	int ret;
+
+	if (len < TEE_PROTMEM_SPLIT_MIN || num_online_cpus() < 2)
+		return ops->scrub(priv, addr, len);
+	first = round_down(len / 2, PAGE_SIZE);
+	h.ops = ops;
+	h.priv = priv;
+	h.addr = addr + first;
+	h.len = len - first;
+	init_completion(&h.done);
+	INIT_WORK_ONSTACK(&h.work, tee_protmem_half_scrub);
+	queue_work(system_unbound_wq, &h.work);
+	ret = ops->scrub(priv, addr, first);
+	wait_for_completion(&h.done);
+	destroy_work_on_stack(&h.work);
+	return ret ? ret : h.ret;
+}
+
 /* Scrub recorded pieces; any context that may sleep, no pool lock needed */
 static int tee_protmem_pieces_scrub(const struct tee_protmem_pieces *pc,
 				    const struct tee_protmem_backend_ops *ops,
@@ -343,7 +409,7 @@ static int tee_protmem_pieces_scrub(const struct tee_protmem_pieces *pc,
 	int ret;
 
 	for (i = 0; i < pc->n; i++) {
-		ret = ops->scrub(priv, pc->addr[i], pc->len[i]);
+		ret = tee_protmem_scrub(ops, priv, pc->addr[i], pc->len[i]);
 		if (ret)
 			return ret;
 		*bytes += pc->len[i];
@@ -463,7 +529,7 @@ static int tee_protmem_scrub_claimed(struct tee_protmem_static_pool *sp,
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	ret = sp->ops->scrub(sp->priv, addr, len);
+	ret = tee_protmem_scrub(sp->ops, sp->priv, addr, len);
 	t0 = ktime_get_ns() - t0;
 	tee_protmem_lock(sp, who);
 	tee_protmem_time_add(t, t0);
@@ -484,33 +550,57 @@ static int tee_protmem_scrub_claimed(struct tee_protmem_static_pool *sp,
 }
 
 /*
- * Scrub the pool's dirty memory a chunk at a time. With @may_pause, while
- * the pool is under pressure (@sp->pressed) and the frees keep up (not
- * more dirty than clean free memory), stop and come back when the
- * pressure ends: the frees scrub what allocations will reach, and a chunk
- * claimed here would only make an allocation wait for it or a free's
- * scrub queue behind it on the secure world (docs/bench.md).
+ * How long the background scrubber rests, in ns (0: it works). It rests
+ * while the pool is under pressure (@sp->pressed) and at most
+ * TEE_PROTMEM_REACH is dirty: then the frees scrub what allocations will
+ * reach, and a chunk taken here would only make an allocation wait for it
+ * or compete with the frees' scrubs for the CPUs (docs/bench.md). A
+ * larger backlog is the scrubber's, so that a resolution switch does not
+ * meet it. Called with the pool lock held.
  */
-static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
-				    bool may_pause)
+static u64 tee_protmem_scrub_rest(struct tee_protmem_static_pool *sp)
 {
 	struct pmx_pool *p = &sp->pmx;
-	u64 addr, len, now;
+	u64 now = ktime_get_ns();
+
+	if (now >= sp->pressed || p->dirty + p->scrubbing > TEE_PROTMEM_REACH)
+		return 0;
+	return sp->pressed - now;
+}
+
+/*
+ * Wake the background scrubber, now (@rest 0, even if it was resting) or
+ * when its rest ends (a rest already planned stays).
+ */
+static void tee_protmem_kick(struct tee_protmem_static_pool *sp, u64 rest)
+{
+	if (rest)
+		queue_delayed_work(system_unbound_wq, &sp->scrub_work,
+				   nsecs_to_jiffies(rest) + 1);
+	else
+		mod_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
+}
+
+/*
+ * Scrub the pool's dirty memory a chunk at a time; with @may_rest, stop
+ * while tee_protmem_scrub_rest() says so, and come back when it ends.
+ */
+static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
+				    bool may_rest)
+{
+	u64 addr, len, rest;
 	int ret;
 
 	for (;;) {
 		tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
-		now = ktime_get_ns();
-		if (may_pause && p->dirty && now < sp->pressed &&
-		    p->dirty + p->scrubbing <= p->clean) {
-			queue_delayed_work(system_unbound_wq, &sp->scrub_work,
-					   nsecs_to_jiffies(sp->pressed - now) +
-					   1);
-			tee_protmem_unlock(sp);
-			break;
-		}
-		ret = pmx_take_dirty(p, TEE_PROTMEM_SCRUB_CHUNK, &addr, &len);
+		rest = may_rest && sp->pmx.dirty ? tee_protmem_scrub_rest(sp) :
+						   0;
+		ret = rest ? -EAGAIN :
+			     pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK,
+					    &addr, &len);
 		tee_protmem_unlock(sp);
+		if (rest)
+			tee_protmem_kick(sp, rest);
 		if (ret)
 			break;
 		/*
@@ -600,7 +690,7 @@ static int tee_protmem_static_take(struct tee_protmem_static_pool *sp,
 		ret = tee_protmem_static_take_pmx(sp, size, paddr);
 		/* Dirty memory may be in the way (or went back dirty) */
 		if (ret)
-			queue_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
+			tee_protmem_kick(sp, 0);
 		return ret;
 	}
 
@@ -667,7 +757,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 				   u64 release_ns)
 {
 	bool scrub, kick;
-	u64 t0;
+	u64 t0, rest;
 	int ret;
 
 	if (sp->allocator == TEE_PROTMEM_ALLOC_GENALLOC) {
@@ -696,6 +786,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 	scrub = tee_protmem_free_claims(sp, paddr, size);
 	/* Nothing left dirty for the scrubber: do not wake it */
 	kick = !scrub || sp->pmx.dirty;
+	rest = tee_protmem_scrub_rest(sp);
 	tee_protmem_unlock(sp);
 	if (scrub && tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr,
 					       size, &sp->t_scrub_free,
@@ -705,7 +796,7 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 		return;
 	/* Timed: waking an idle scrubber is most of a free (docs/bench.md) */
 	t0 = ktime_get_ns();
-	queue_delayed_work(system_unbound_wq, &sp->scrub_work, 0);
+	tee_protmem_kick(sp, rest);
 	atomic64_add(ktime_get_ns() - t0, &sp->kick_ns);
 	atomic64_inc(&sp->kick_n);
 }
