@@ -30,7 +30,8 @@
  * Add -DPMX_C='"/some/where/pmx.c"' to measure another version of pmx.c.
  *
  * Usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB[,KIB...]] [-T KIB] [-L] [-W]
- *                [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-M [-G KIB] [-R KIB]] [-v]
+ *                [-F KIB] [-Q PCT] [-N|-N2] [-D KIB [-X CALLS [-Y]]] [-H|-E] [-P]
+ *                [-M [-G KIB] [-R KIB]] [-v]
  *   -s  first seed (42, as the bench); -n  seeds to average over (1)
  *   -c  scrubber chunk (1024 KiB; TEE_PROTMEM_SCRUB_CHUNK is 256)
  *   -S  scrub rates in KiB per call; "inf" = settled (0,256,1024,inf)
@@ -48,6 +49,15 @@
  *   -N  a free scrubs its range when the next allocation of its size would
  *       land on it (pmx_next_fit_hits()); -N2: or the next one of top_max
  *       bytes, for a small buffer (the static pool's rule)
+ *   -D  a free scrubs its range when the allocations from either end of
+ *       the pool reach it after less than KIB of free memory
+ *       (pmx_free_below()); -X CALLS: only for CALLS allocation and free
+ *       calls after an allocation that scrubbed or waited (the static
+ *       pool's rule: -D 32768, a window of 1 s, about 1,000 calls back
+ *       to back in the bench's playback); -Y: in that window the
+ *       scrubber rests while at most KIB is dirty or claimed (the static
+ *       pool's scrubber: its chunks would only compete with the frees'
+ *       scrubs)
  *   -H  the scrubber takes the highest dirty memory first
  *   -E  the scrubber takes from the two ends in turn (pmx_set_scrub_order())
  *   -P  instead of the traces, time pmx's calls on the host in the bench's
@@ -123,6 +133,10 @@ static enum pmx_scrub_order scrub_order;	/* -H, -E: where the scrubber takes */
 static bool free_land;			/* -N: a free scrubs where the next buffer of its size lands */
 static uint64_t free_ratio;		/* -Q PCT: frees scrub while dirty > PCT % of clean */
 static bool land_top;			/* -N2: also where the largest small buffer lands */
+static uint64_t reach;			/* -D KIB: frees scrub within this of either end */
+static unsigned long press_calls;	/* -X CALLS: -D only this long after a paying allocation */
+static unsigned long press_left;	/* calls left in the pressure window */
+static bool press_pause;		/* -Y: no background scrub in the window while dirty <= -D */
 static uint64_t free_sync_bytes;	/* scrubbed by throttled frees */
 static unsigned long play_frees, play_free_paid;	/* (a): frees, throttled ones */
 static bool in_play;			/* in trace (a) */
@@ -189,6 +203,9 @@ static bool scrub_take(void)
 static void scrub_tick(void)
 {
 	if (kind != PMX || !scrub_rate || scrub_rate == S_INF)
+		return;
+	if (press_pause && press_left &&
+	    pool.dirty + pool.scrubbing <= reach)
 		return;
 	credit += scrub_rate;
 	while (locked) {
@@ -490,6 +507,10 @@ static bool sim_alloc(uint64_t size, uint64_t *addr)
 		scrub_land();
 		ok = !pmx_alloc(&pool, size, 0, addr, scrub_cb, NULL);
 	}
+	if (press_left)
+		press_left--;
+	if (sync_bytes != before || busy_waits != waits)
+		press_left = press_calls;
 	if (in_play) {
 		play_allocs++;
 		play_paid += sync_bytes != before || busy_waits != waits;
@@ -512,11 +533,13 @@ static void sim_free(uint64_t addr, uint64_t size)
 		bound_used -= size;
 		return;
 	}
+	if (press_left)
+		press_left--;
 	if (in_play)
 		play_frees++;
 	if ((free_wm != S_INF &&
 	     pool.dirty + pool.scrubbing + size > free_wm) || free_land ||
-	    free_ratio) {
+	    free_ratio || reach) {
 		/* The free scrubs what it frees, claimed meanwhile */
 		if (pmx_free_claim(&pool, addr, size))
 			die("pmx_free_claim");
@@ -525,7 +548,11 @@ static void sim_free(uint64_t addr, uint64_t size)
 		    (free_ratio && (pool.dirty + pool.scrubbing) * free_ratio >
 				   pool.clean * 100) ||
 		    pmx_next_fit_hits(&pool, addr, size) ||
-		    (land_top && size <= top_max && pmx_next_fit_hits(&pool, addr, top_max))) {
+		    (land_top && size <= top_max && pmx_next_fit_hits(&pool, addr, top_max)) ||
+		    (reach && (!press_calls || press_left) &&
+		     (pmx_free_below(&pool, addr) < reach ||
+		      pool.free + pool.scrubbing -
+		      pmx_free_below(&pool, addr + size) < reach))) {
 			if (pmx_put_clean(&pool, addr, size))
 				die("pmx_put_clean");
 			free_sync_bytes += size;
@@ -947,6 +974,12 @@ int main(int argc, char **argv)
 			free_wm = strtoull(argv[++i], NULL, 0) * KIB;
 		else if (!strcmp(argv[i], "-N"))
 			free_land = true;
+		else if (!strcmp(argv[i], "-D") && i + 1 < argc)
+			reach = strtoull(argv[++i], NULL, 0) * KIB;
+		else if (!strcmp(argv[i], "-X") && i + 1 < argc)
+			press_calls = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-Y"))
+			press_pause = true;
 		else if (!strcmp(argv[i], "-Q") && i + 1 < argc)
 			free_ratio = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "-N2"))
@@ -966,7 +999,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			verbose = true;
 		else
-			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-F KIB] [-Q PCT] [-N|-N2] [-H|-E] [-P] [-M [-G KIB] [-R KIB]] [-v]");
+			die("usage: pmx_sim [-s SEED] [-n SEEDS] [-c CHUNK_KIB] [-S KIB,...|inf] [-T KIB] [-L] [-W] [-F KIB] [-Q PCT] [-N|-N2] [-D KIB [-X CALLS [-Y]]] [-H|-E] [-P] [-M [-G KIB] [-R KIB]] [-v]");
 	}
 	if (nseeds < 1 || !chunk)
 		die("bad -n or -c");
