@@ -26,7 +26,10 @@
  *    producer of the dirt pays where the next allocation would otherwise
  *    pay (a video player frees a buffer and allocates the next at once);
  *    a burst of frees that nothing reuses stays for the background
- *    (docs/tee-protmem.md, docs/bench.md).
+ *    (docs/tee-protmem.md, docs/bench.md). Under pressure (an allocation
+ *    paid in the last second) a free also scrubs what allocations from
+ *    either end will soon reach, and the scrubber rests while the
+ *    backlog is small. Scrubs of 1 MiB or more use two CPUs.
  *  - genalloc: lib/genalloc first fit, the seed's allocator, kept as the
  *    reference. It knows nothing of clean and dirty, so a range is scrubbed
  *    synchronously when it is freed.
@@ -80,7 +83,7 @@
  * allocations from either end of the pool would reach it after using up
  * less than TEE_PROTMEM_REACH of free memory: back to back, they get
  * there long before the background scrubber does. bench/sim/pmx_sim.c
- * tried 4 to 32 MiB and windows of 200 to 3,000 calls (docs/bench.md).
+ * tried 8 to 64 MiB and windows of 200 to 3,000 calls (docs/bench.md).
  */
 #define TEE_PROTMEM_PRESSURE_NS	NSEC_PER_SEC
 #define TEE_PROTMEM_REACH	SZ_32M
