@@ -161,6 +161,8 @@ static void tee_protmem_time_add(struct tee_protmem_time_stat *t, u64 ns)
  * @scrub_gen:	bumped when the scrubber puts a claimed range back
  * @pressed:	ktime ns until which frees scrub what allocations will soon
  *		reach (set when an allocation scrubbed or waited)
+ * @scrub_busy:	the scrubber is in its loop and looks for dirty memory
+ *		under @lock before it stops, so a free need not wake it
  * @lk:		lock statistics per user
  * @lk_since:	when the current holder took @lock (ktime ns)
  * @lk_who:	the current holder's enum tee_protmem_lock_user
@@ -192,6 +194,7 @@ struct tee_protmem_static_pool {
 	u64 retired;
 	u64 scrub_gen;
 	u64 pressed;
+	bool scrub_busy;
 	struct tee_protmem_lock_stat lk[TEE_PROTMEM_LK_NR];
 	u64 lk_since;
 	enum tee_protmem_lock_user lk_who;
@@ -601,6 +604,8 @@ static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
 		ret = rest ? -EAGAIN :
 			     pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK,
 					    &addr, &len);
+		/* From here on, frees wake the scrubber again */
+		sp->scrub_busy = !ret;
 		tee_protmem_unlock(sp);
 		if (rest)
 			tee_protmem_kick(sp, rest);
@@ -612,8 +617,12 @@ static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
 		 */
 		if (tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_SCRUB, addr,
 					      len, &sp->t_scrub_bg,
-					      &sp->scrub_bg))
+					      &sp->scrub_bg)) {
+			tee_protmem_lock(sp, TEE_PROTMEM_LK_SCRUB);
+			sp->scrub_busy = false;
+			tee_protmem_unlock(sp);
 			break;
+		}
 		cond_resched();
 	}
 }
@@ -787,8 +796,12 @@ static void tee_protmem_static_put(struct tee_protmem_static_pool *sp,
 		tee_protmem_time_add(&sp->t_release, release_ns);
 	sp->used -= size;
 	scrub = tee_protmem_free_claims(sp, paddr, size);
-	/* Nothing left dirty for the scrubber: do not wake it */
-	kick = !scrub || sp->pmx.dirty;
+	/*
+	 * Nothing left dirty for the scrubber, or it is at work and will
+	 * find this range: do not wake it (a wake-up costs more than the
+	 * rest of a free; docs/bench.md)
+	 */
+	kick = (!scrub || sp->pmx.dirty) && !sp->scrub_busy;
 	rest = tee_protmem_scrub_rest(sp);
 	tee_protmem_unlock(sp);
 	if (scrub && tee_protmem_scrub_claimed(sp, TEE_PROTMEM_LK_FREE, paddr,

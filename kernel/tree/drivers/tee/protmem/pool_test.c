@@ -19,30 +19,37 @@
 /**
  * struct pool_test_backend - the fake secure world
  * @scrubbed:	bytes it was asked to scrub
+ * @entered:	scrub requests begun
  * @calls:	scrub requests
  * @failed:	scrub requests refused because of @fail
  * @failed_chunks: of them, those of less than 1 MiB (the background
  *		scrubber's chunks; the pool splits larger scrubs in two)
  * @fail:	make scrub requests fail with -EIO
+ * @slow:	make each scrub request take about a millisecond
  */
 struct pool_test_backend {
 	atomic64_t scrubbed;
+	atomic_t entered;
 	atomic_t calls;
 	atomic_t failed;
 	atomic_t failed_chunks;
 	bool fail;
+	bool slow;
 };
 
 static int pool_test_scrub(void *priv, phys_addr_t paddr, size_t size)
 {
 	struct pool_test_backend *b = priv;
 
+	atomic_inc(&b->entered);
 	if (READ_ONCE(b->fail)) {
 		atomic_inc(&b->failed);
 		if (size < SZ_1M)
 			atomic_inc(&b->failed_chunks);
 		return -EIO;
 	}
+	if (READ_ONCE(b->slow))
+		usleep_range(1000, 1200);
 	atomic64_add(size, &b->scrubbed);
 	atomic_inc(&b->calls);
 	return 0;
@@ -437,6 +444,57 @@ static void pool_test_pmx_free_pressure(struct kunit *test)
 	pool->ops->destroy_pool(pool);
 }
 
+/*
+ * A free while the background scrubber is at work does not wake it (the
+ * scrubber looks for dirty memory under the pool lock before it stops):
+ * its range must not be left dirty for want of a wake-up.
+ */
+static void pool_test_pmx_free_while_scrubbing(struct kunit *test)
+{
+	const size_t sz = SZ_2M + SZ_1M;	/* from the bottom */
+	struct tee_protmem_pool_stats st0, st;
+	struct pool_test_backend *b;
+	struct tee_protmem_pool *pool;
+	phys_addr_t x[4];
+	int i, n;
+
+	pool = pool_test_new(test, TEE_PROTMEM_ALLOC_PMX, &b);
+	KUNIT_ASSERT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st0);
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_EQ(test, pool_test_alloc(pool, sz, &x[i]), 0);
+	KUNIT_EXPECT_EQ(test, x[0], (phys_addr_t)POOL_BASE);
+	/* The lowest: where the next one goes, scrubbed by its free */
+	pool_test_free(pool, x[0], sz);
+
+	/* The highest: the background's, in chunks of about 1 ms each */
+	WRITE_ONCE(b->slow, true);
+	n = atomic_read(&b->entered);
+	pool_test_free(pool, x[3], sz);
+	for (i = 0; i < 2000 && atomic_read(&b->entered) == n; i++)
+		usleep_range(500, 600);
+	KUNIT_ASSERT_NE(test, atomic_read(&b->entered), n);
+	/* The scrubber is busy with x[3]: this free leaves it to it */
+	pool_test_free(pool, x[2], sz);
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_sync - st0.scrub_sync, (u64)sz);
+	KUNIT_EXPECT_GT(test, st.dirty, 0ULL);
+
+	/* No other call: the scrubber alone gets both clean */
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.scrub_bg - st0.scrub_bg, 2ULL * sz);
+	WRITE_ONCE(b->slow, false);
+
+	pool_test_free(pool, x[1], sz);
+	KUNIT_EXPECT_TRUE(test, pool_test_wait_clean(pool));
+	pool_test_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.used, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.free, (u64)POOL_SIZE);
+	KUNIT_EXPECT_EQ(test, st.largest, (u64)POOL_SIZE);
+	pool->ops->destroy_pool(pool);
+}
+
 /* The fake backend only compares device pointers: any device will do */
 static struct device pool_test_dev;
 
@@ -461,6 +519,7 @@ static struct kunit_case pool_test_cases[] = {
 	KUNIT_CASE(pool_test_pmx_free_throttle),
 	KUNIT_CASE(pool_test_pmx_free_scrub_failure),
 	KUNIT_CASE(pool_test_pmx_free_pressure),
+	KUNIT_CASE(pool_test_pmx_free_while_scrubbing),
 	KUNIT_CASE(pool_test_attach_asks_backend),
 	{}
 };
