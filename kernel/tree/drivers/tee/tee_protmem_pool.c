@@ -66,7 +66,7 @@
  * out of the pool fragments the pool when frees outpace scrubbing; see
  * docs/bench.md): an allocation that needs it waits for at most one chunk.
  */
-#define TEE_PROTMEM_SCRUB_CHUNK	SZ_64K
+#define TEE_PROTMEM_SCRUB_CHUNK	SZ_256K
 
 /*
  * pmx places buffers of at most this size from the top of the pool and
