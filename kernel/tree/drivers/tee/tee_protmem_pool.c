@@ -604,7 +604,7 @@ static void tee_protmem_scrub_dirty(struct tee_protmem_static_pool *sp,
 		ret = rest ? -EAGAIN :
 			     pmx_take_dirty(&sp->pmx, TEE_PROTMEM_SCRUB_CHUNK,
 					    &addr, &len);
-		/* From here on, frees wake the scrubber again */
+		/* Frees wake the scrubber only once it stops */
 		sp->scrub_busy = !ret;
 		tee_protmem_unlock(sp);
 		if (rest)
