@@ -15,8 +15,10 @@ DEPS := linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev \
 	cpio qemu-system-x86 busybox-static ccache kmod xz-utils rsync gzip \
 	pkg-config gcc-multilib libc6-dev-i386 \
 	qemu-system-arm device-tree-compiler file
-# arm64's cross toolchain and busybox are unpacked, not installed: Debian's
+# arm64's cross compiler and busybox are unpacked, not installed: Debian's
 # cross gcc conflicts with gcc-multilib (vm/arm64-deps, docs/arm64.md).
+# The cross binutils conflict with nothing and are installed.
+ARM64_DEPS := binutils-aarch64-linux-gnu
 # The guest's Debian programs (v4l2-compliance, GStreamer) are not installed
 # either: vm/bundle fetches their packages for each architecture.
 
@@ -268,6 +270,7 @@ ARM64_GUEST_TESTS := $(patsubst tests/guest/%.c,$(ARM64)/tests/%,$(wildcard test
 	guest-arm64-fast guest-arm64-debug userspace-arm64
 
 deps-arm64: deps
+	$(call install-missing,$(ARM64_DEPS))
 	vm/arm64-deps
 
 headers-arm64: deps-arm64
